@@ -1,0 +1,331 @@
+/**
+ * parseTranscript: one file's content in, a segment (with warnings) or its errors out. Pure: no fs, no
+ * GraphQL, never throws on content. Every problem in the file is collected, not just the first.
+ */
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { parseFrontMatter, type FrontMatter } from './front-matter.js';
+import { slugify } from './slug.js';
+import { DEFAULT_MAX_BYTES, toLines } from './text.js';
+import { roundSeconds, type Timecode } from './timecode.js';
+import { parseTurns, readTimecode, readTimecodeRange, type ParsedTurn } from './turns.js';
+
+export { DEFAULT_MAX_BYTES } from './text.js';
+export { diagnostic, diagnosticCodes, formatDiagnostic, severityOf } from './diagnostics.js';
+export type { Diagnostic, DiagnosticCode, Severity } from './diagnostics.js';
+export { slugify } from './slug.js';
+export type { Timecode } from './timecode.js';
+export type { ParsedTurn } from './turns.js';
+
+/** One transcript file, parsed and validated: the unit the archive is built from. */
+export interface ParsedSegment {
+  /** Path relative to the data folder. */
+  readonly file: string;
+  /** The segment id: front matter `slug`, else the file's base name, through `slugify`. */
+  readonly slug: string;
+  readonly title: string;
+  readonly series: string;
+  readonly episode: number;
+  readonly chunk: number;
+  /** Front matter `segment`: a one-line description. */
+  readonly description: string | null;
+  readonly summary: string | null;
+  readonly fps: number;
+  readonly participants: readonly string[];
+  readonly speakers: readonly string[];
+  readonly topics: readonly string[];
+  readonly tags: readonly string[];
+  readonly topicTags: readonly string[];
+  readonly entities: readonly string[];
+  readonly mentions: readonly string[];
+  /** `start_time`, else the start of `timecode`, else null. */
+  readonly start: Timecode | null;
+  /** `end_time`, else the end of `timecode`, else null. */
+  readonly end: Timecode | null;
+  readonly turns: readonly ParsedTurn[];
+  /** 1-based lines of the keys that identify the segment, for diagnostics raised across files. */
+  readonly lines: { readonly slug: number; readonly chunk: number };
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly segment: ParsedSegment; readonly warnings: readonly Diagnostic[] }
+  | { readonly ok: false; readonly errors: readonly Diagnostic[]; readonly warnings: readonly Diagnostic[] };
+
+export interface ParseOptions {
+  /** Largest accepted file, in bytes. Default 10 MiB. */
+  readonly maxBytes?: number;
+}
+
+const LIST_KEYS = {
+  participants: 'participants',
+  speakers: 'speakers',
+  topics: 'topics',
+  tags: 'tags',
+  topic_tags: 'topicTags',
+  entities: 'entities',
+  mentions: 'mentions',
+} as const;
+const TEXT_KEYS = ['slug', 'title', 'segment', 'summary'] as const;
+const KNOWN_KEYS = new Set<string>([
+  'series',
+  'episode',
+  'chunk',
+  'fps',
+  'timecode',
+  'start_time',
+  'end_time',
+  ...TEXT_KEYS,
+  ...Object.keys(LIST_KEYS),
+]);
+const DEFAULT_FPS = 30;
+const MAX_FPS = 1000;
+
+/**
+ * Parses one transcript file.
+ *
+ * @param input the file's bytes (checked for size, NUL bytes and UTF-8) or its text
+ * @param file the path relative to the data folder, used in diagnostics and as the default slug
+ * @example
+ * const result = parseTranscript(readFileSync('data/show/ep1.md'), 'show/ep1.md');
+ * if (result.ok) console.log(result.segment.turns.length);
+ * else for (const e of result.errors) console.error(formatDiagnostic(e));
+ */
+export function parseTranscript(input: string | Uint8Array, file: string, options: ParseOptions = {}): ParseResult {
+  const text = toLines(input, file, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  if (!text.ok) return { ok: false, errors: [text.error], warnings: [] };
+  const { lines } = text;
+  const fm = parseFrontMatter(lines, file);
+  if (!fm.ok) return { ok: false, errors: [fm.error], warnings: [] };
+
+  const diagnostics: Diagnostic[] = [];
+  const keys = new KeyReader(fm.value, file, diagnostics);
+
+  for (const key of Object.keys(fm.value.data)) {
+    if (!KNOWN_KEYS.has(key)) diagnostics.push(diagnostic('UNKNOWN_KEY', file, keys.line(key), key));
+  }
+  const series = keys.requiredText('series');
+  const episode = keys.requiredCount('episode');
+  const chunk = keys.requiredCount('chunk');
+  const fps = keys.fps();
+  const texts = Object.fromEntries(TEXT_KEYS.map((k) => [k, keys.optionalText(k)])) as Record<
+    (typeof TEXT_KEYS)[number],
+    string | null
+  >;
+  const lists = Object.fromEntries(Object.entries(LIST_KEYS).map(([k, field]) => [field, keys.list(k)])) as Record<
+    (typeof LIST_KEYS)[keyof typeof LIST_KEYS],
+    string[]
+  >;
+
+  const baseName = file.replace(/^.*\//, '').replace(/\.[^.]*$/, '');
+  const slugSource = texts.slug ?? baseName;
+  const slug = slugify(slugSource);
+  if (slug === '') diagnostics.push(diagnostic('SLUG_EMPTY', file, keys.line('slug'), 'slug', slugSource));
+  if (series !== null && slugify(series) === '') {
+    diagnostics.push(diagnostic('SLUG_EMPTY', file, keys.line('series'), 'series', series));
+  }
+  for (const name of lists.participants) {
+    if (slugify(name) === '')
+      diagnostics.push(diagnostic('SLUG_EMPTY', file, keys.line('participants'), 'participant', name));
+  }
+
+  const range = keys.timecodes(fps ?? DEFAULT_FPS);
+  const body = parseTurns(lines, fm.value.bodyStart, fps ?? DEFAULT_FPS, file);
+  diagnostics.push(...body.diagnostics);
+  const turns = body.turns;
+  if (turns.length === 0 && !body.diagnostics.some((d) => d.severity === 'error')) {
+    diagnostics.push(diagnostic('NO_TURNS', file, Math.min(fm.value.bodyStart + 1, lines.length)));
+  }
+  checkTurns(turns, lists.speakers, range, file, diagnostics);
+
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const warnings = diagnostics.filter((d) => d.severity === 'warning');
+  if (errors.length > 0 || series === null || episode === null || chunk === null || fps === null) {
+    return { ok: false, errors, warnings };
+  }
+  const segment: ParsedSegment = {
+    file,
+    slug,
+    title: texts.title ?? slug,
+    series,
+    episode,
+    chunk,
+    description: texts.segment,
+    summary: texts.summary,
+    fps,
+    ...lists,
+    start: range.start,
+    end: range.end,
+    turns,
+    lines: { slug: keys.line('slug'), chunk: keys.line('chunk') },
+  };
+  return { ok: true, segment, warnings };
+}
+
+/** Warnings about turns that are readable but suspicious. */
+function checkTurns(
+  turns: readonly ParsedTurn[],
+  listed: readonly string[],
+  range: { start: Timecode | null; end: Timecode | null },
+  file: string,
+  diagnostics: Diagnostic[],
+): void {
+  const listedIds = new Set(listed.map(slugify));
+  let previous: ParsedTurn | undefined;
+  for (const turn of turns) {
+    if (listed.length > 0 && !listedIds.has(slugify(turn.speaker))) {
+      diagnostics.push(diagnostic('SPEAKER_NOT_LISTED', file, turn.line + 1, turn.speaker));
+    }
+    if (previous && turn.start.seconds < previous.start.seconds) {
+      diagnostics.push(diagnostic('TURN_OUT_OF_ORDER', file, turn.line, turn.start.smpte, previous.start.smpte));
+    } else if (previous && turn.start.seconds < previous.end.seconds) {
+      diagnostics.push(diagnostic('TURN_OVERLAP', file, turn.line, turn.start.smpte, previous.end.smpte));
+    }
+    const before = range.start !== null && turn.start.seconds < range.start.seconds;
+    const after = range.end !== null && turn.end.seconds > range.end.seconds;
+    if (before || after) {
+      const span = `${range.start?.smpte ?? '…'} - ${range.end?.smpte ?? '…'}`;
+      diagnostics.push(
+        diagnostic('TURN_OUTSIDE_RANGE', file, turn.line, `${turn.start.smpte} - ${turn.end.smpte}`, span),
+      );
+    }
+    previous = turn;
+  }
+}
+
+const describe = (value: unknown): string =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'a list'
+      : typeof value === 'object'
+        ? 'a mapping'
+        : `${typeof value} ${JSON.stringify(value)}`;
+
+/** Reads and type-checks front-matter keys, reporting each problem at the key's line. */
+class KeyReader {
+  constructor(
+    private readonly fm: FrontMatter,
+    private readonly file: string,
+    private readonly diagnostics: Diagnostic[],
+  ) {}
+
+  line(key: string): number {
+    return this.fm.keyLines.get(key) ?? this.fm.openLine;
+  }
+
+  private value(key: string): unknown {
+    return Object.hasOwn(this.fm.data, key) ? this.fm.data[key] : undefined;
+  }
+
+  private typeError(key: string, expected: string, got: unknown): null {
+    this.diagnostics.push(diagnostic('KEY_TYPE', this.file, this.line(key), key, expected, describe(got)));
+    return null;
+  }
+
+  requiredText(key: string): string | null {
+    const v = this.value(key);
+    if (v === undefined || v === null || v === '') {
+      this.diagnostics.push(diagnostic('REQUIRED_KEY_MISSING', this.file, this.line(key), key));
+      return null;
+    }
+    return this.scalarText(key, v);
+  }
+
+  optionalText(key: string): string | null {
+    const v = this.value(key);
+    if (v === undefined || v === null) return null;
+    const text = this.scalarText(key, v);
+    return text === '' ? null : text;
+  }
+
+  private scalarText(key: string, v: unknown): string | null {
+    if (typeof v === 'string') return v.trim();
+    // YAML reads `title: 1984` as a number; the author meant the text.
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return this.typeError(key, 'text', v);
+  }
+
+  requiredCount(key: string): number | null {
+    const v = this.value(key);
+    if (v === undefined || v === null) {
+      this.diagnostics.push(diagnostic('REQUIRED_KEY_MISSING', this.file, this.line(key), key));
+      return null;
+    }
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+      return this.typeError(key, 'a whole number >= 0', v);
+    return v;
+  }
+
+  fps(): number | null {
+    const v = this.value('fps');
+    if (v === undefined || v === null) return DEFAULT_FPS;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_FPS) {
+      return this.typeError('fps', `a whole number from 1 to ${MAX_FPS}`, v);
+    }
+    return v;
+  }
+
+  list(key: string): string[] {
+    const v = this.value(key);
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) return this.typeError(key, 'a list of text', v) ?? [];
+    const out: string[] = [];
+    for (const item of v) {
+      if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') {
+        const text = String(item).trim();
+        if (text !== '') out.push(text);
+      } else if (item !== null) {
+        this.typeError(key, 'a list of text', item);
+        return [];
+      }
+    }
+    return out;
+  }
+
+  /** `start_time`, `end_time` and `timecode`, read as written (YAML 1.1 would turn 10:00:02:00 into a number). */
+  timecodes(fps: number): { start: Timecode | null; end: Timecode | null } {
+    const read = (key: string): string | null => {
+      const v = this.value(key);
+      if (v === undefined || v === null) return null;
+      if (typeof v === 'string') return v.trim();
+      if (typeof v === 'number') return this.fm.rawValues.get(key) ?? String(v);
+      return this.typeError(key, 'a timecode', v);
+    };
+    const d = this.diagnostics;
+    const rangeText = read('timecode');
+    const range = rangeText === null ? null : readTimecodeRange(rangeText, fps, this.file, this.line('timecode'), d);
+    const startText = read('start_time');
+    const endText = read('end_time');
+    let start = startText === null ? null : readTimecode(startText, fps, this.file, this.line('start_time'), d);
+    let end = endText === null ? null : readTimecode(endText, fps, this.file, this.line('end_time'), d);
+    if (range && start && roundSeconds(range.start.seconds) !== roundSeconds(start.seconds)) {
+      d.push(
+        diagnostic(
+          'TIMECODE_MISMATCH',
+          this.file,
+          this.line('start_time'),
+          'start_time',
+          range.start.smpte,
+          start.smpte,
+        ),
+      );
+    }
+    if (range && end && roundSeconds(range.end.seconds) !== roundSeconds(end.seconds)) {
+      d.push(diagnostic('TIMECODE_MISMATCH', this.file, this.line('end_time'), 'end_time', range.end.smpte, end.smpte));
+    }
+    start = startText === null ? (range?.start ?? null) : start;
+    end = endText === null ? (range?.end ?? null) : end;
+    if (start && end && end.seconds < start.seconds) {
+      d.push(
+        diagnostic(
+          'TIMECODE_REVERSED',
+          this.file,
+          this.line(endText === null ? 'timecode' : 'end_time'),
+          start.smpte,
+          end.smpte,
+        ),
+      );
+      return { start: null, end: null };
+    }
+    return { start, end };
+  }
+}
