@@ -1,0 +1,121 @@
+/**
+ * Relay-style connections over the archive's sorted arrays. The archive does not change between reloads,
+ * so a cursor is simply a position, encoded opaquely.
+ */
+
+/** Largest page a client may ask for. */
+export const MAX_PAGE_SIZE = 100;
+
+/** A bad paging argument: the GraphQL layer turns it into a BAD_USER_INPUT error. */
+export class PaginationError extends Error {
+  constructor(
+    message: string,
+    readonly argumentName: string,
+  ) {
+    super(message);
+    this.name = 'PaginationError';
+  }
+}
+
+export interface PageArgs {
+  readonly first?: number | null;
+  readonly after?: string | null;
+  readonly last?: number | null;
+  readonly before?: string | null;
+}
+
+export interface Edge<T> {
+  readonly cursor: string;
+  readonly node: T;
+}
+
+export interface PageInfo {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly startCursor: string | null;
+  readonly endCursor: string | null;
+}
+
+export interface Connection<T> {
+  readonly totalCount: number;
+  readonly pageInfo: PageInfo;
+  readonly edges: readonly Edge<T>[];
+  readonly nodes: readonly T[];
+}
+
+const PREFIX = 'cursor:';
+
+/**
+ * The cursor of the item at `index`.
+ *
+ * @example
+ * encodeCursor(0) // 'Y3Vyc29yOjA'
+ */
+export function encodeCursor(index: number): string {
+  return Buffer.from(`${PREFIX}${index}`).toString('base64url');
+}
+
+/**
+ * The index a cursor stands for, or null when it is not one of ours.
+ *
+ * @example
+ * decodeCursor(encodeCursor(41)) // 41
+ * decodeCursor('nonsense') // null
+ */
+export function decodeCursor(cursor: string): number | null {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const m = /^cursor:(0|[1-9]\d{0,8})$/.exec(text);
+  // Re-encoding must give the same string, so that only cursors we issued are accepted.
+  if (!m || encodeCursor(Number(m[1])) !== cursor) return null;
+  return Number(m[1]);
+}
+
+function checkCount(value: number | null | undefined, name: string): number | null {
+  if (value === null || value === undefined) return null;
+  if (!Number.isInteger(value) || value < 0 || value > MAX_PAGE_SIZE) {
+    throw new PaginationError(`"${name}" must be between 0 and ${MAX_PAGE_SIZE}, got ${value}`, name);
+  }
+  return value;
+}
+
+function checkCursor(value: string | null | undefined, name: string): number | null {
+  if (value === null || value === undefined) return null;
+  const index = decodeCursor(value);
+  if (index === null) throw new PaginationError(`"${name}" is not a valid cursor: ${JSON.stringify(value)}`, name);
+  return index;
+}
+
+/**
+ * One page of `items`, by the Relay cursor connection rules: `after`/`before` narrow the range, then `first`
+ * keeps its head and `last` its tail.
+ *
+ * @example
+ * const page = paginate(['a', 'b', 'c'], { first: 2 });
+ * page.nodes // ['a', 'b'];  page.pageInfo.hasNextPage // true
+ * paginate(['a', 'b', 'c'], { first: 2, after: page.pageInfo.endCursor }).nodes // ['c']
+ */
+export function paginate<T>(items: readonly T[], args: PageArgs): Connection<T> {
+  const first = checkCount(args.first, 'first');
+  const last = checkCount(args.last, 'last');
+  const after = checkCursor(args.after, 'after');
+  const before = checkCursor(args.before, 'before');
+
+  let start = after === null ? 0 : Math.min(after + 1, items.length);
+  let end = before === null ? items.length : Math.max(Math.min(before, items.length), start);
+  if (first !== null && end - start > first) end = start + first;
+  if (last !== null && end - start > last) start = end - last;
+
+  const nodes = items.slice(start, end);
+  const edges = nodes.map((node, i) => ({ cursor: encodeCursor(start + i), node }));
+  return {
+    totalCount: items.length,
+    pageInfo: {
+      hasNextPage: end < items.length,
+      hasPreviousPage: start > 0,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    edges,
+    nodes,
+  };
+}

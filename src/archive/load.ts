@@ -1,0 +1,99 @@
+/**
+ * The only file-system code: find the transcript files under a data folder, read them concurrently,
+ * parse each, and build the archive.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+import { DEFAULT_MAX_BYTES, diagnostic, parseTranscript, type ParseResult } from '../parser/index.js';
+import { buildArchive } from './build.js';
+import type { Archive } from './types.js';
+
+export interface LoadOptions {
+  /** Largest accepted file, in bytes. Default 10 MiB. */
+  readonly maxBytes?: number;
+  /** Files read at once. Default 32. */
+  readonly concurrency?: number;
+}
+
+const TRANSCRIPT = /\.(?:md|markdown|txt)$/i;
+
+/**
+ * Every transcript file under `dataDir`, recursively, as sorted paths relative to it with `/` separators.
+ * Hidden files and folders (names starting with `.`) are skipped; symbolic links to folders are not followed.
+ *
+ * @example
+ * await listTranscriptFiles('data') // ['the-good-thing/ep03-06-cosmo-boring-tech-architecture.md']
+ */
+export async function listTranscriptFiles(dataDir: string): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (relative: string): Promise<void> => {
+    const entries = await readdir(path.join(dataDir, relative), { withFileTypes: true });
+    await Promise.all(
+      entries.map(async (entry) => {
+        if (entry.name.startsWith('.')) return;
+        const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
+        if (entry.isDirectory()) return walk(rel);
+        if (!TRANSCRIPT.test(entry.name)) return;
+        if (entry.isFile() || (entry.isSymbolicLink() && (await isFile(path.join(dataDir, rel))))) found.push(rel);
+      }),
+    );
+  };
+  await walk('');
+  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads and parses one file. Never throws: an unreadable or oversized file becomes an error diagnostic.
+ *
+ * @example
+ * await readTranscript('data', 'show/ep1.md') // { ok: true, segment, warnings } | { ok: false, errors, warnings }
+ */
+export async function readTranscript(
+  dataDir: string,
+  relative: string,
+  maxBytes = DEFAULT_MAX_BYTES,
+): Promise<ParseResult> {
+  const file = path.join(dataDir, relative);
+  try {
+    // Check the size first so an oversized file is never read into memory.
+    const { size } = await stat(file);
+    if (size > maxBytes) {
+      return { ok: false, errors: [diagnostic('FILE_TOO_LARGE', relative, 1, size, maxBytes)], warnings: [] };
+    }
+    return parseTranscript(await readFile(file), relative, { maxBytes });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    return { ok: false, errors: [diagnostic('FILE_UNREADABLE', relative, 1, reason)], warnings: [] };
+  }
+}
+
+/**
+ * Loads a data folder into an archive. Broken files are reported in `archive.diagnostics` and left out;
+ * every good file loads. Throws only when the folder itself cannot be read.
+ *
+ * @example
+ * const archive = await loadArchive('data');
+ * console.log(archive.stats); // { series: 1, episodes: 1, segments: 1, turns: 17, speakers: 2, ... }
+ */
+export async function loadArchive(dataDir: string, options: LoadOptions = {}): Promise<Archive> {
+  const files = await listTranscriptFiles(dataDir);
+  const results = new Array<ParseResult>(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      results[i] = await readTranscript(dataDir, files[i]!, options.maxBytes);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 32, files.length) }, worker));
+  return buildArchive(results);
+}

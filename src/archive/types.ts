@@ -1,0 +1,126 @@
+/**
+ * The archive's records: what resolvers read (GraphQL Code Generator maps the schema's types onto these).
+ * Records point at each other directly, so following `turn.segment.episode.series` is a field read.
+ * They are built once per load and never changed afterwards.
+ */
+import type { Diagnostic, Timecode } from '../parser/index.js';
+
+export type { Timecode };
+
+export interface SeriesRecord {
+  readonly id: string;
+  /** The first spelling met in load order. */
+  readonly title: string;
+  /** By number. */
+  readonly episodes: readonly EpisodeRecord[];
+}
+
+export interface EpisodeRecord {
+  /** `<series id>-ep<number>`. */
+  readonly id: string;
+  readonly series: SeriesRecord;
+  readonly number: number;
+  /** By chunk. */
+  readonly segments: readonly SegmentRecord[];
+  /** Every turn of every segment, in segment then turn order. */
+  readonly turns: readonly TurnRecord[];
+  /** Distinct turn speakers, in order of first turn. */
+  readonly speakers: readonly SpeakerRecord[];
+  readonly start: Timecode;
+  readonly end: Timecode;
+  readonly durationSeconds: number;
+  /** Distinct topics across segments (case-insensitive, first spelling). */
+  readonly topics: readonly string[];
+  readonly wordCount: number;
+}
+
+export interface SegmentRecord {
+  readonly id: string;
+  /** Path of the source file, relative to the data folder. */
+  readonly file: string;
+  readonly title: string;
+  readonly episode: EpisodeRecord;
+  readonly chunk: number;
+  /** Position in `episode.segments`. */
+  readonly index: number;
+  readonly description: string | null;
+  readonly summary: string | null;
+  readonly fps: number;
+  readonly start: Timecode;
+  readonly end: Timecode;
+  readonly durationSeconds: number;
+  readonly speakers: readonly SpeakerRecord[];
+  readonly participants: readonly SpeakerRecord[];
+  readonly topics: readonly string[];
+  readonly tags: readonly string[];
+  readonly topicTags: readonly string[];
+  readonly entities: readonly string[];
+  readonly mentions: readonly string[];
+  readonly turns: readonly TurnRecord[];
+  readonly wordCount: number;
+}
+
+export interface TurnRecord {
+  /** `<segment id>#<number>`. */
+  readonly id: string;
+  /** 1-based within the segment. */
+  readonly number: number;
+  readonly segment: SegmentRecord;
+  readonly speaker: SpeakerRecord;
+  readonly start: Timecode;
+  readonly end: Timecode;
+  readonly durationSeconds: number;
+  readonly text: string;
+  readonly wordCount: number;
+  /** Position in `segment.episode.turns`, for previous/next. */
+  readonly episodeIndex: number;
+}
+
+export interface SpeakerRecord {
+  readonly id: string;
+  /** The first spelling met in load order. */
+  readonly name: string;
+  /** Where the speaker has at least one turn, in archive order. */
+  readonly episodes: readonly EpisodeRecord[];
+  readonly segments: readonly SegmentRecord[];
+  readonly turns: readonly TurnRecord[];
+  readonly wordCount: number;
+  readonly talkTimeSeconds: number;
+}
+
+/** Counts for `/health` and logs. */
+export interface ArchiveStats {
+  readonly series: number;
+  readonly episodes: number;
+  readonly segments: number;
+  readonly turns: number;
+  readonly speakers: number;
+  readonly files: number;
+  readonly errors: number;
+  readonly warnings: number;
+}
+
+/** An immutable, fully indexed archive. Lists are in the order the API returns them. */
+export interface Archive {
+  /** By title, case-insensitive. */
+  readonly series: readonly SeriesRecord[];
+  /** By series title, then number. */
+  readonly episodes: readonly EpisodeRecord[];
+  /** By series, episode, chunk. */
+  readonly segments: readonly SegmentRecord[];
+  /** By id. */
+  readonly speakers: readonly SpeakerRecord[];
+  readonly seriesById: ReadonlyMap<string, SeriesRecord>;
+  readonly episodeById: ReadonlyMap<string, EpisodeRecord>;
+  readonly segmentById: ReadonlyMap<string, SegmentRecord>;
+  readonly turnById: ReadonlyMap<string, TurnRecord>;
+  readonly speakerById: ReadonlyMap<string, SpeakerRecord>;
+  /** Segments by lower-cased topic, tag, entity or mention, in archive order. */
+  readonly segmentsByTopic: ReadonlyMap<string, readonly SegmentRecord[]>;
+  readonly segmentsByTag: ReadonlyMap<string, readonly SegmentRecord[]>;
+  readonly segmentsByEntity: ReadonlyMap<string, readonly SegmentRecord[]>;
+  readonly segmentsByMention: ReadonlyMap<string, readonly SegmentRecord[]>;
+  /** Every diagnostic of the load that built this archive, in file order. */
+  readonly diagnostics: readonly Diagnostic[];
+  readonly stats: ArchiveStats;
+}
