@@ -1,0 +1,60 @@
+/**
+ * Per-request context: the archive the request reads (fixed for the request's whole life, even if a reload
+ * swaps in a newer one meanwhile) and DataLoaders that batch entity look-ups, so a router's `_entities`
+ * call with a thousand representations is one batch of map reads per type.
+ */
+import DataLoader from 'dataloader';
+
+import type {
+  Archive,
+  EpisodeRecord,
+  SegmentRecord,
+  SeriesRecord,
+  SpeakerRecord,
+  TurnRecord,
+} from './archive/types.js';
+
+export interface Loaders {
+  readonly series: DataLoader<string, SeriesRecord | null>;
+  readonly episode: DataLoader<string, EpisodeRecord | null>;
+  readonly segment: DataLoader<string, SegmentRecord | null>;
+  readonly turn: DataLoader<string, TurnRecord | null>;
+  readonly speaker: DataLoader<string, SpeakerRecord | null>;
+}
+
+export interface Context {
+  readonly archive: Archive;
+  readonly loaders: Loaders;
+}
+
+/** Called once per DataLoader batch: lets tests and metrics see how look-ups were batched. */
+export type BatchObserver = (type: keyof Loaders, size: number) => void;
+
+/**
+ * A fresh context for one request.
+ *
+ * @example
+ * const ctx = createContext(archive);
+ * await ctx.loaders.speaker.loadMany(['stefan', 'nobody']) // [SpeakerRecord, null]
+ */
+export function createContext(archive: Archive, onBatch?: BatchObserver): Context {
+  const loader = <T>(type: keyof Loaders, byId: ReadonlyMap<string, T>): DataLoader<string, T | null> =>
+    new DataLoader<string, T | null>(
+      async (ids) => {
+        onBatch?.(type, ids.length);
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      // Look-ups are map reads on an immutable archive: a per-request cache would only add work.
+      { cache: false, maxBatchSize: Infinity },
+    );
+  return {
+    archive,
+    loaders: {
+      series: loader('series', archive.seriesById),
+      episode: loader('episode', archive.episodeById),
+      segment: loader('segment', archive.segmentById),
+      turn: loader('turn', archive.turnById),
+      speaker: loader('speaker', archive.speakerById),
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import { episodeId } from '../archive/build.js';
+import type { EpisodeResolvers } from '../__generated__/resolvers-types.js';
+import { page } from './pagination.js';
+
+export const Episode: EpisodeResolvers = {
+  // Both keys lead to the same map: the compound key `series { id } number` spells the id out.
+  __resolveReference: (ref, { loaders }) =>
+    loaders.episode.load('id' in ref ? ref.id : episodeId(ref.series.id, ref.number)),
+  turns: (episode, args, _ctx, info) => page(episode.turns, args, info),
+};

@@ -1,0 +1,8 @@
+import type { SegmentResolvers } from '../__generated__/resolvers-types.js';
+
+export const Segment: SegmentResolvers = {
+  __resolveReference: (ref, { loaders }) => loaders.segment.load(ref.id),
+  previous: (segment) => segment.episode.segments[segment.index - 1] ?? null,
+  next: (segment) => segment.episode.segments[segment.index + 1] ?? null,
+  sourcePath: (segment) => segment.file,
+};

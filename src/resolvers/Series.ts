@@ -1,0 +1,5 @@
+import type { SeriesResolvers } from '../__generated__/resolvers-types.js';
+
+export const Series: SeriesResolvers = {
+  __resolveReference: (ref, { loaders }) => loaders.series.load(ref.id),
+};
