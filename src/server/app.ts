@@ -1,0 +1,101 @@
+/** Assembles the subgraph: archive, schema, Apollo Server and the HTTP server. Used by main.ts and the tests. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+
+import { loadArchive } from '../archive/load.js';
+import type { Archive } from '../archive/types.js';
+import type { BatchObserver, Context } from '../context.js';
+import { createSchema } from '../schema.js';
+import type { Config } from './config.js';
+import { EXAMPLE_OPERATION } from './example.js';
+import { createRequestHandler } from './http.js';
+import { logDiagnostics, type Logger } from './logger.js';
+
+export interface RunningServer {
+  /** e.g. `http://127.0.0.1:4001/graphql`. */
+  readonly url: string;
+  readonly port: number;
+  readonly archive: Archive;
+  readonly apollo: ApolloServer<Context>;
+  /** Stops accepting connections, lets in-flight requests finish, and stops Apollo. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly logger: Logger;
+  /** Observe DataLoader batches (tests, metrics). */
+  readonly onBatch?: BatchObserver;
+}
+
+/**
+ * Creates the Apollo Server for an archive source, without HTTP: what `executeOperation` tests use.
+ *
+ * @example
+ * const apollo = createApollo({ production: false });
+ * await apollo.executeOperation({ query: '{ allSeries { id } }' }, { contextValue: createContext(archive) });
+ */
+export function createApollo(options: {
+  production: boolean;
+  httpServer?: http.Server;
+  logger?: Logger;
+}): ApolloServer<Context> {
+  const plugins = [];
+  if (options.httpServer) plugins.push(ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }));
+  if (!options.production) {
+    // The Sandbox, embedded at GET /graphql, opening with a tour of the graph.
+    plugins.push(ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION }));
+  }
+  return new ApolloServer<Context>({
+    schema: createSchema(),
+    plugins,
+    introspection: true,
+    ...(options.logger ? { logger: options.logger.child({ component: 'apollo' }) } : {}),
+  });
+}
+
+/**
+ * Loads the data folder and serves it.
+ *
+ * @example
+ * const server = await startServer({ ...readConfig(), port: 0, host: '127.0.0.1' }, { logger });
+ * console.log(server.url); // http://127.0.0.1:54321/graphql
+ * await server.stop();
+ */
+export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
+  const { logger } = options;
+  const startedAt = performance.now();
+  const archive = await loadArchive(config.dataDir, { maxBytes: config.maxFileBytes });
+  logDiagnostics(logger, archive.diagnostics);
+  logger.info(
+    { dataDir: config.dataDir, ...archive.stats, ms: Math.round(performance.now() - startedAt) },
+    `loaded ${archive.stats.segments} segments from ${archive.stats.files} files`,
+  );
+
+  const httpServer = http.createServer();
+  const apollo = createApollo({ production: config.production, httpServer, logger });
+  await apollo.start();
+  httpServer.on(
+    'request',
+    createRequestHandler({
+      apollo,
+      archive: () => archive,
+      maxBodyBytes: config.maxBodyBytes,
+      ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+      onError: (error) => logger.error({ err: error }, 'request failed'),
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host =
+    config.host === undefined || config.host === '::' || config.host === '0.0.0.0' ? 'localhost' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`;
+  logger.info({ url }, `transcript subgraph ready at ${url}`);
+  return { url, port, archive, apollo, stop: () => apollo.stop() };
+}

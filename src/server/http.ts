@@ -1,0 +1,125 @@
+/**
+ * The HTTP layer: Apollo Server on plain `node:http` (the same shape as Apollo's own standalone server,
+ * with a bounded body and our extra routes), plus `/health`.
+ */
+import http from 'node:http';
+
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import cors from 'cors';
+
+import type { Archive } from '../archive/types.js';
+import { createContext, type BatchObserver, type Context } from '../context.js';
+
+export interface HttpOptions {
+  readonly apollo: ApolloServer<Context>;
+  /** The archive requests read; called once per request, so a reload only has to swap what it returns. */
+  readonly archive: () => Archive | null;
+  readonly maxBodyBytes: number;
+  readonly onBatch?: BatchObserver;
+  /** Called with errors that escape a request, for logging. */
+  readonly onError?: (error: unknown) => void;
+}
+
+const corsHandler = cors();
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The request handler for the whole server.
+ *
+ * @example
+ * const server = http.createServer(createRequestHandler({ apollo, archive: () => archive, maxBodyBytes: 2 ** 21 }));
+ */
+export function createRequestHandler(options: HttpOptions): http.RequestListener {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = url.pathname.replace(/\/+$/, '') || '/';
+    const fail = (error: unknown): void => {
+      if (error instanceof HttpError) return sendJson(res, error.status, { error: error.message });
+      options.onError?.(error);
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' });
+      else res.destroy();
+    };
+    if (route === '/health') return health(res, options.archive());
+    if (route === '/') {
+      res.writeHead(302, { location: '/graphql' }).end();
+      return;
+    }
+    if (route !== '/graphql') return sendJson(res, 404, { error: `no route ${url.pathname}` });
+    corsHandler(req, res, (err?: unknown) => {
+      if (err) return fail(err);
+      graphql(req, res, url, options).catch(fail);
+    });
+  };
+}
+
+function health(res: http.ServerResponse, archive: Archive | null): void {
+  if (!archive) return sendJson(res, 503, { status: 'starting' });
+  const { series, episodes, segments, turns, speakers, errors, warnings } = archive.stats;
+  sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings });
+}
+
+async function graphql(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+  options: HttpOptions,
+): Promise<void> {
+  const archive = options.archive();
+  if (!archive) throw new HttpError(503, 'the archive is still loading');
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  const body = method === 'POST' ? await readBody(req, headers.get('content-type'), options.maxBodyBytes) : undefined;
+  const response = await options.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method, headers, search: url.search, body },
+    context: async () => createContext(archive, options.onBatch),
+  });
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+/** Reads at most `limit` bytes; JSON bodies are parsed, others handed to Apollo as text (it rejects them). */
+async function readBody(req: http.IncomingMessage, contentType: string | undefined, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) throw new HttpError(413, `request body over ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType ?? '')) return text;
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
