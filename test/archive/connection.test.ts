@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { decodeCursor, encodeCursor, paginate, PaginationError } from '../../src/archive/connection.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  paginate,
+  PaginationError,
+  type Connection,
+} from '../../src/archive/connection.js';
 
 const items = Array.from({ length: 45 }, (_, i) => i);
 
@@ -9,7 +15,7 @@ describe('paginate', () => {
     const forward: number[] = [];
     let after: string | null = null;
     for (;;) {
-      const page = paginate(items, { first: 20, after });
+      const page: Connection<number> = paginate(items, { first: 20, after });
       forward.push(...page.nodes);
       expect(page.totalCount).toBe(45);
       if (!page.pageInfo.hasNextPage) break;
@@ -20,7 +26,7 @@ describe('paginate', () => {
     const backward: number[] = [];
     let before: string | null = null;
     for (;;) {
-      const page = paginate(items, { last: 20, before });
+      const page: Connection<number> = paginate(items, { last: 20, before });
       backward.unshift(...page.nodes);
       if (!page.pageInfo.hasPreviousPage) break;
       before = page.pageInfo.startCursor;

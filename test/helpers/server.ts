@@ -1,0 +1,30 @@
+import { startServer, type RunningServer } from '../../src/server/app.js';
+import { readConfig } from '../../src/server/config.js';
+import { createLogger } from '../../src/server/logger.js';
+import type { BatchObserver } from '../../src/context.js';
+
+/** Starts the real subgraph on 127.0.0.1 and an ephemeral port; the caller stops it. */
+export function startTestServer(dataDir: string, onBatch?: BatchObserver): Promise<RunningServer> {
+  const config = { ...readConfig({}), port: 0, host: '127.0.0.1', dataDir };
+  return startServer(config, { logger: createLogger('silent'), ...(onBatch ? { onBatch } : {}) });
+}
+
+export interface GraphQLResponse<T = any> {
+  readonly status: number;
+  readonly data?: T | null;
+  readonly errors?: { message: string; extensions?: { code?: string; [key: string]: unknown } }[];
+}
+
+/** POSTs an operation over real HTTP. */
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}
