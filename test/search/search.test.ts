@@ -1,0 +1,225 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { generateCorpus, random } from '../../bench/generate-corpus.js';
+import { loadArchive } from '../../src/archive/load.js';
+import { searchScope } from '../../src/archive/query.js';
+import type { Archive } from '../../src/archive/types.js';
+import { highlight, snippet } from '../../src/search/index.js';
+import { parseSearchQuery, type SearchQuery } from '../../src/search/query.js';
+import { fold, words, wordsAt } from '../../src/search/text.js';
+import { archiveOf, transcript } from '../helpers/archive.js';
+
+const q = (text: string): SearchQuery => {
+  const parsed = parseSearchQuery(text);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.query;
+};
+
+describe('words and folding', () => {
+  it('splits on anything that is not a letter or digit, after folding', () => {
+    expect(words("It's Prüfung-time, at 10:30!")).toEqual(['it', 's', 'prufung', 'time', 'at', '10', '30']);
+    expect(words('Søren WEISS, Weiß, Æsir, Łódź')).toEqual(['soren', 'weiss', 'weiss', 'aesir', 'lodz']);
+    expect(words('naïve café 𝔸BC')).toEqual(['naive', 'cafe', 'abc']);
+    expect(words('日本語のテスト')).toEqual(['日本語のテスト']);
+    expect(fold('ΟΔΟΣ')).toBe(fold('οδοσ'));
+  });
+
+  it('maps every word back to its place in the original text', () => {
+    const text = 'Grüße — Pru\u0308fung, it’s Weiß.';
+    const found = wordsAt(text);
+    expect(found.map((w) => w.word)).toEqual(words(text));
+    expect(found.map((w) => text.slice(w.start, w.end))).toEqual(['Grüße', 'Pru\u0308fung', 'it', 's', 'Weiß']);
+  });
+});
+
+describe('query syntax', () => {
+  it('requires every word and reads "quoted phrases"', () => {
+    expect(parseSearchQuery('ClickHouse "boring TECH" cloud')).toEqual({
+      ok: true,
+      query: {
+        terms: ['clickhouse', 'boring', 'tech', 'cloud'],
+        words: ['clickhouse', 'cloud'],
+        phrases: [['boring', 'tech']],
+      },
+    });
+    expect(parseSearchQuery('"unclosed phrase here')).toMatchObject({
+      ok: true,
+      query: { phrases: [['unclosed', 'phrase', 'here']] },
+    });
+    expect(parseSearchQuery('"single"')).toMatchObject({ ok: true, query: { words: ['single'], phrases: [] } });
+  });
+
+  it.each(['', '   ', '?!', '"" -- ...', 'x'.repeat(257)])('refuses %j', (text) => {
+    expect(parseSearchQuery(text).ok).toBe(false);
+  });
+
+  it('accepts 256 characters', () => {
+    expect(parseSearchQuery('x'.repeat(256)).ok).toBe(true);
+  });
+});
+
+describe('search semantics on a small archive', () => {
+  const archive = archiveOf({
+    'a/a1.md': transcript({ series: 'Alpha', episode: 1, chunk: 1 }, [
+      ['00:00:01:00', '00:00:02:00', 'Ana', 'The Prüfung is tomorrow.'],
+      ['00:00:02:00', '00:00:03:00', 'Bo', 'Boring tech wins. Tech that is boring.'],
+      ['00:00:03:00', '00:00:04:00', 'Ana', 'Talking about talk shows; it’s boring.'],
+    ]),
+    'a/a2.md': transcript({ series: 'Alpha', episode: 2, chunk: 1 }, [
+      ['00:00:01:00', '00:00:02:00', 'Bo', 'Pruefung? No: PRUFUNG, prufung and prufung again.'],
+      ['00:00:02:00', '00:00:03:00', 'Cy', 'Boring, tech: boring-tech.'],
+    ]),
+    'b/b1.md': transcript({ series: 'Beta', episode: 1, chunk: 1 }, [
+      ['00:00:01:00', '00:00:02:00', 'Ana', 'Grüße aus Tromsø, said Søren Weiß.'],
+    ]),
+  });
+  const ids = (text: string, filter = {}, first = 100) => {
+    const scope = searchScope(archive, filter);
+    return scope ? archive.search.search(q(text), scope, 0, first).hits.map((h) => h.turn.id) : [];
+  };
+  const total = (text: string, filter = {}) => {
+    const scope = searchScope(archive, filter);
+    return scope ? archive.search.search(q(text), scope, 0, 1).totalCount : 0;
+  };
+
+  it('finds whole words only, case- and diacritic-insensitively, with no stemming', () => {
+    expect(ids('prufung').sort()).toEqual(['a1#1', 'a2#1']);
+    expect(ids('PRÜFUNG').sort()).toEqual(['a1#1', 'a2#1']);
+    expect(ids('pruf')).toEqual([]);
+    expect(ids('talk')).toEqual(['a1#3']);
+    expect(ids('talks')).toEqual([]);
+    expect(ids('tromso weiss grusse')).toEqual(['b1#1']);
+    expect(ids('it s')).toEqual(['a1#3']);
+  });
+
+  it('ranks by BM25: more occurrences in a shorter turn first', () => {
+    expect(ids('prufung')).toEqual(['a2#1', 'a1#1']);
+    expect(ids('boring')).toEqual(['a2#2', 'a1#2', 'a1#3']);
+  });
+
+  it('requires every word (AND) and matches "phrases" as consecutive words across punctuation', () => {
+    expect(ids('boring tech').sort()).toEqual(['a1#2', 'a2#2']);
+    expect(ids('"boring tech"').sort()).toEqual(['a1#2', 'a2#2']);
+    // "Boring, tech: boring-tech." holds "tech boring" across the colon.
+    expect(ids('"tech boring"')).toEqual(['a2#2']);
+    expect(ids('"wins boring"')).toEqual([]);
+    expect(ids('"tech that is boring"')).toEqual(['a1#2']);
+    expect(ids('"boring tech" ana')).toEqual([]);
+    expect(total('boring nothingmatches')).toBe(0);
+  });
+
+  it('filters by series, episode, segment and speaker', () => {
+    expect(ids('boring', { seriesId: 'alpha' })).toEqual(['a2#2', 'a1#2', 'a1#3']);
+    expect(ids('boring', { episodeId: 'alpha-ep1' })).toEqual(['a1#2', 'a1#3']);
+    expect(ids('boring', { segmentId: 'a2' })).toEqual(['a2#2']);
+    expect(ids('boring', { speakerId: 'ana' })).toEqual(['a1#3']);
+    expect(ids('boring', { speakerId: 'ana', episodeId: 'alpha-ep2' })).toEqual([]);
+    expect(ids('boring', { seriesId: 'beta' })).toEqual([]);
+    expect(ids('boring', { speakerId: 'nobody' })).toEqual([]);
+    expect(ids('boring', { episodeId: 'nope' })).toEqual([]);
+  });
+
+  it('highlights each matched word, a phrase word by word, as offsets into the text', () => {
+    const text = 'Boring tech wins. Tech that is boring.';
+    const marks = (query: string) => highlight(text, q(query)).map((r) => text.slice(r.start, r.end));
+    expect(marks('boring')).toEqual(['Boring', 'boring']);
+    expect(marks('"boring tech"')).toEqual(['Boring', 'tech']);
+    expect(marks('tech boring')).toEqual(['Boring', 'tech', 'Tech', 'boring']);
+    const german = 'Pruefung? No: PRUFUNG, prufung.';
+    expect(highlight(german, q('Prüfung'))).toEqual([
+      { start: 14, end: 21 },
+      { start: 23, end: 30 },
+    ]);
+  });
+
+  it('makes a snippet around the first match', () => {
+    const long = `${'lorem ipsum '.repeat(30)}the clickhouse cloud is managed ${'dolor sit '.repeat(30)}`;
+    const cut = snippet(long, highlight(long, q('clickhouse')));
+    expect(cut).toMatch(/^….*clickhouse cloud.*…$/);
+    expect(cut.length).toBeLessThanOrEqual(162);
+    expect(snippet('short text', [])).toBe('short text');
+  });
+});
+
+describe('search against a linear scan, on a generated archive', () => {
+  let dir: string;
+  let archive: Archive;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'search-'));
+    generateCorpus({ out: dir, episodes: 8, seed: 7 });
+    archive = await loadArchive(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('returns exactly the turns a scan finds, for random one-, two- and three-word queries and phrases', () => {
+    const rand = random(11);
+    const tokenized = archive.turns.map((t) => words(t.text));
+    for (let round = 0; round < 150; round++) {
+      // Words drawn from real turns, so most queries have hits.
+      const source = tokenized[Math.floor(rand() * tokenized.length)]!;
+      const size = 1 + (round % 3);
+      const at = Math.floor(rand() * Math.max(1, source.length - size));
+      const picked = source.slice(at, at + size);
+      const phrase = round % 5 === 4;
+      const text = phrase ? `"${picked.join(' ')}"` : picked.join(' ');
+      const expected = tokenized
+        .map((tokens, i) => ({ tokens, i }))
+        .filter(({ tokens }) =>
+          phrase
+            ? tokens.some((_, k) => picked.every((w, j) => tokens[k + j] === w))
+            : picked.every((w) => tokens.includes(w)),
+        )
+        .map(({ i }) => archive.turns[i]!.id)
+        .sort();
+      const page = archive.search.search(q(text), archive.search.scopeAll(), 0, 100_000);
+      expect(page.totalCount, text).toBe(expected.length);
+      expect(page.hits.map((h) => h.turn.id).sort(), text).toEqual(expected);
+      for (let i = 1; i < page.hits.length; i++) {
+        const [a, b] = [page.hits[i - 1]!, page.hits[i]!];
+        expect(a.score > b.score || (a.score === b.score && a.turn.position < b.turn.position), text).toBe(true);
+      }
+    }
+  });
+
+  it('pages through every hit exactly once, in rank order, for frequent and rare words', () => {
+    for (const word of ['the', 'schema', 'boring reliable']) {
+      const all = archive.search.search(q(word), archive.search.scopeAll(), 0, 100_000).hits.map((h) => h.turn.id);
+      const paged: string[] = [];
+      for (let offset = 0; offset < all.length; offset += 7) {
+        const page = archive.search.search(q(word), archive.search.scopeAll(), offset, 7);
+        expect(page.totalCount).toBe(all.length);
+        paged.push(...page.hits.map((h) => h.turn.id));
+      }
+      expect(paged).toEqual(all);
+    }
+  });
+
+  it('filters exactly like a scan with the filter applied', () => {
+    const episode = archive.episodes[3]!;
+    const speaker = episode.speakers[0]!;
+    for (const [filter, keep] of [
+      [{ episodeId: episode.id }, (t: (typeof archive.turns)[0]) => t.segment.episode === episode],
+      [{ speakerId: speaker.id }, (t: (typeof archive.turns)[0]) => t.speaker === speaker],
+      [
+        { seriesId: episode.series.id, speakerId: speaker.id },
+        (t: (typeof archive.turns)[0]) => t.speaker === speaker && t.segment.episode.series === episode.series,
+      ],
+    ] as const) {
+      const scope = searchScope(archive, filter)!;
+      const hits = archive.search
+        .search(q('the'), scope, 0, 100_000)
+        .hits.map((h) => h.turn.id)
+        .sort();
+      const expected = archive.turns
+        .filter((t) => keep(t) && words(t.text).includes('the'))
+        .map((t) => t.id)
+        .sort();
+      expect(hits).toEqual(expected);
+      expect(expected.length).toBeGreaterThan(0);
+    }
+  });
+});
