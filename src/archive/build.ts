@@ -4,6 +4,7 @@
  */
 import { diagnostic, slugify, type Diagnostic, type ParseResult, type ParsedSegment } from '../parser/index.js';
 import { roundSeconds } from '../parser/timecode.js';
+import { SearchIndex } from '../search/index.js';
 import type {
   Archive,
   EpisodeRecord,
@@ -109,8 +110,9 @@ export function buildArchive(results: readonly ParseResult[], extraDiagnostics: 
   for (const s of speakerById.values()) s.talkTimeSeconds = roundSeconds(s.talkTimeSeconds);
   const speakers = [...speakerById.values()].sort((a, b) => compareIds(a.id, b.id));
 
-  const turnById = new Map<string, TurnRecord>();
-  for (const segment of segments) for (const turn of segment.turns) turnById.set(turn.id, turn);
+  const turns = segments.flatMap((s) => s.turns);
+  turns.forEach((turn, i) => ((turn as Mutable<TurnRecord>).position = i));
+  const turnById = new Map(turns.map((t) => [t.id, t]));
 
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   return {
@@ -118,6 +120,8 @@ export function buildArchive(results: readonly ParseResult[], extraDiagnostics: 
     episodes,
     segments,
     speakers,
+    turns,
+    search: SearchIndex.build(turns),
     seriesById: new Map(series.map((s) => [s.id, s])),
     episodeById: new Map(episodes.map((e) => [e.id, e])),
     segmentById: new Map(segments.map((s) => [s.id, s])),
@@ -238,6 +242,7 @@ function buildSegment(
     text: t.text,
     wordCount: t.wordCount,
     episodeIndex: -1,
+    position: -1,
   }));
   return segment;
 }

@@ -86,6 +86,21 @@ function checkCursor(value: string | null | undefined, name: string): number | n
 }
 
 /**
+ * Reads forward-only paging arguments into an offset and a count, for lists that are computed a page at a time.
+ *
+ * @example
+ * forwardWindow({ first: 10, after: encodeCursor(9) }) // { offset: 10, limit: 10 }
+ */
+export function forwardWindow(args: { first?: number | null; after?: string | null }): {
+  offset: number;
+  limit: number;
+} {
+  const limit = checkCount(args.first, 'first') ?? MAX_PAGE_SIZE;
+  const after = checkCursor(args.after, 'after');
+  return { offset: after === null ? 0 : after + 1, limit };
+}
+
+/**
  * One page of `items`, by the Relay cursor connection rules: `after`/`before` narrow the range, then `first`
  * keeps its head and `last` its tail.
  *

@@ -1,5 +1,6 @@
 /** Filtered views of the archive, in archive order. Pure reads: the archive is never changed. */
-import type { Archive, EpisodeRecord, SegmentRecord } from './types.js';
+import type { SearchScope } from '../search/index.js';
+import type { Archive, EpisodeRecord, SegmentRecord, TurnRecord } from './types.js';
 
 export interface EpisodeFilter {
   readonly seriesId?: string | null;
@@ -75,4 +76,41 @@ export function filterSegments(archive: Archive, filter: SegmentFilter | null | 
   if (candidates.length === 0) return archive.segments;
   const smallest = candidates.reduce((a, b) => (b.length < a.length ? b : a));
   return checks.length === 1 ? smallest : smallest.filter((s) => checks.every((check) => check(s)));
+}
+
+export interface SearchFilter {
+  readonly seriesId?: string | null;
+  readonly episodeId?: string | null;
+  readonly segmentId?: string | null;
+  readonly speakerId?: string | null;
+}
+
+/**
+ * The part of the search index a filter allows, or null when nothing can match (an unknown id, or filters
+ * that exclude each other). Series, episodes and segments are contiguous runs of turn positions.
+ *
+ * @example
+ * searchScope(archive, { episodeId: 'the-good-thing-ep3' }) // { from: 0, to: 19, speaker: -1 }
+ */
+export function searchScope(archive: Archive, filter: SearchFilter | null | undefined): SearchScope | null {
+  const f = filter ?? {};
+  let { from, to, speaker } = archive.search.scopeAll();
+  const narrow = (turns: readonly TurnRecord[] | undefined): boolean => {
+    if (!turns || turns.length === 0) return false;
+    from = Math.max(from, turns[0]!.position);
+    to = Math.min(to, turns.at(-1)!.position + 1);
+    return from < to;
+  };
+  if (given(f.seriesId)) {
+    const episodes = archive.seriesById.get(f.seriesId)?.episodes;
+    if (!narrow(episodes && [episodes[0]!.turns[0]!, episodes.at(-1)!.turns.at(-1)!])) return null;
+  }
+  if (given(f.episodeId) && !narrow(archive.episodeById.get(f.episodeId)?.turns)) return null;
+  if (given(f.segmentId) && !narrow(archive.segmentById.get(f.segmentId)?.turns)) return null;
+  if (given(f.speakerId)) {
+    const index = archive.search.speaker(f.speakerId);
+    if (index === undefined) return null;
+    speaker = index;
+  }
+  return { from, to, speaker };
 }

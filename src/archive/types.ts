@@ -4,6 +4,7 @@
  * They are built once per load and never changed afterwards.
  */
 import type { Diagnostic, Timecode } from '../parser/index.js';
+import type { SearchIndex } from '../search/index.js';
 
 export type { Timecode };
 
@@ -74,6 +75,8 @@ export interface TurnRecord {
   readonly wordCount: number;
   /** Position in `segment.episode.turns`, for previous/next. */
   readonly episodeIndex: number;
+  /** Position in `archive.turns`. */
+  readonly position: number;
 }
 
 export interface SpeakerRecord {
@@ -110,6 +113,10 @@ export interface Archive {
   readonly segments: readonly SegmentRecord[];
   /** By id. */
   readonly speakers: readonly SpeakerRecord[];
+  /** Every turn, by series, episode, chunk, number: positions in the search index. */
+  readonly turns: readonly TurnRecord[];
+  /** Full-text index of every turn's text. */
+  readonly search: SearchIndex;
   readonly seriesById: ReadonlyMap<string, SeriesRecord>;
   readonly episodeById: ReadonlyMap<string, EpisodeRecord>;
   readonly segmentById: ReadonlyMap<string, SegmentRecord>;

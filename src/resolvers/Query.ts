@@ -1,6 +1,8 @@
-import { filterEpisodes, filterSegments } from '../archive/query.js';
+import { encodeCursor, forwardWindow } from '../archive/connection.js';
+import { filterEpisodes, filterSegments, searchScope } from '../archive/query.js';
+import { parseSearchQuery } from '../search/query.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
-import { page } from './pagination.js';
+import { badUserInput, page, readPaging } from './pagination.js';
 
 export const Query: QueryResolvers = {
   allSeries: (_root, _args, { archive }) => archive.series,
@@ -12,4 +14,30 @@ export const Query: QueryResolvers = {
   turn: (_root, { id }, { archive }) => archive.turnById.get(id) ?? null,
   speakers: (_root, args, { archive }, info) => page(archive.speakers, args, info),
   speaker: (_root, { id }, { archive }) => archive.speakerById.get(id) ?? null,
+  search: (_root, { query: text, filter, first, after }, { archive }) => {
+    const parsed = parseSearchQuery(text);
+    if (!parsed.ok) throw badUserInput(`search query: ${parsed.reason}`, 'query');
+    const { offset, limit } = readPaging(() => forwardWindow({ first, after }));
+    const scope = searchScope(archive, filter);
+    const { totalCount, hits } = scope
+      ? archive.search.search(parsed.query, scope, offset, limit)
+      : { totalCount: 0, hits: [] };
+    const edges = hits.map((hit, i) => ({
+      cursor: encodeCursor(offset + i),
+      node: hit.turn,
+      score: hit.score,
+      query: parsed.query,
+    }));
+    return {
+      totalCount,
+      edges,
+      nodes: edges.map((e) => e.node),
+      pageInfo: {
+        hasNextPage: offset + hits.length < totalCount,
+        hasPreviousPage: offset > 0,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+    };
+  },
 };

@@ -1,3 +1,4 @@
+import { renderTranscript } from '../export/transcript.js';
 import type { SegmentResolvers } from '../__generated__/resolvers-types.js';
 
 export const Segment: SegmentResolvers = {
@@ -5,4 +6,5 @@ export const Segment: SegmentResolvers = {
   previous: (segment) => segment.episode.segments[segment.index - 1] ?? null,
   next: (segment) => segment.episode.segments[segment.index + 1] ?? null,
   sourcePath: (segment) => segment.file,
+  transcript: (segment, { format }) => renderTranscript(segment.turns, format),
 };

@@ -6,5 +6,6 @@ import { Segment } from './Segment.js';
 import { Series } from './Series.js';
 import { Speaker } from './Speaker.js';
 import { Turn } from './Turn.js';
+import { TurnSearchEdge } from './TurnSearchEdge.js';
 
-export const resolvers: Resolvers = { Query, Series, Episode, Segment, Turn, Speaker };
+export const resolvers: Resolvers = { Query, Series, Episode, Segment, Turn, Speaker, TurnSearchEdge };

@@ -1,6 +1,6 @@
 /**
  * The HTTP layer: Apollo Server on plain `node:http` (the same shape as Apollo's own standalone server,
- * with a bounded body and our extra routes), plus `/health`.
+ * with a bounded body), plus `/health` and the transcript and chapter downloads.
  */
 import http from 'node:http';
 
@@ -9,6 +9,7 @@ import cors from 'cors';
 
 import type { Archive } from '../archive/types.js';
 import { createContext, type BatchObserver, type Context } from '../context.js';
+import { CHAPTERS_CONTENT_TYPE, DOWNLOADS, renderChapters, renderTranscript } from '../export/transcript.js';
 
 export interface HttpOptions {
   readonly apollo: ApolloServer<Context>;
@@ -48,6 +49,8 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
       else res.destroy();
     };
     if (route === '/health') return health(res, options.archive());
+    const download = /^\/(transcripts|chapters)\/([^/]+)\.([a-z]+)$/.exec(route);
+    if (download) return sendDownload(res, options.archive(), download[1]!, download[2]!, download[3]!);
     if (route === '/') {
       res.writeHead(302, { location: '/graphql' }).end();
       return;
@@ -64,6 +67,37 @@ function health(res: http.ServerResponse, archive: Archive | null): void {
   if (!archive) return sendJson(res, 503, { status: 'starting' });
   const { series, episodes, segments, turns, speakers, errors, warnings } = archive.stats;
   sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings });
+}
+
+/** `GET /transcripts/<episode id>.vtt|srt|json|txt` and `GET /chapters/<episode id>.json`, for podcast apps. */
+function sendDownload(
+  res: http.ServerResponse,
+  archive: Archive | null,
+  kind: string,
+  rawId: string,
+  ext: string,
+): void {
+  if (!archive) return sendJson(res, 503, { status: 'starting' });
+  let id: string;
+  try {
+    id = decodeURIComponent(rawId);
+  } catch {
+    return sendJson(res, 400, { error: 'malformed episode id' });
+  }
+  const episode = archive.episodeById.get(id);
+  const transcript = kind === 'transcripts' ? DOWNLOADS[ext] : undefined;
+  if (!episode || (kind === 'transcripts' ? !transcript : ext !== 'json')) {
+    return sendJson(res, 404, { error: `no ${kind} for ${JSON.stringify(`${id}.${ext}`)}` });
+  }
+  const body = transcript ? renderTranscript(episode.turns, transcript.format) : renderChapters(episode.segments);
+  res.writeHead(200, {
+    'content-type': transcript ? transcript.contentType : CHAPTERS_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    'content-disposition': `inline; filename="${episode.id}.${ext}"`,
+    // Web players fetch these cross-origin.
+    'access-control-allow-origin': '*',
+  });
+  res.end(body);
 }
 
 async function graphql(

@@ -51,6 +51,7 @@ describe('federation', () => {
       Speaker: ['@key(fields: "id")'],
       Timecode: ['@shareable'],
       PageInfo: ['@shareable'],
+      TextRange: ['@shareable'],
     });
     const link = document.definitions.find((d) => d.kind === Kind.SCHEMA_EXTENSION);
     expect(link && print(link)).toContain(
