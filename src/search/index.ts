@@ -60,6 +60,14 @@ class IntBuffer {
   }
 }
 
+/** One query term's postings within the scope; `at` moves while intersecting. */
+interface TermList {
+  readonly term: number;
+  readonly idf: number;
+  at: number;
+  readonly end: number;
+}
+
 export class SearchIndex {
   private constructor(
     private readonly turns: readonly TurnRecord[],
@@ -76,6 +84,9 @@ export class SearchIndex {
 
   /** Postings positions of frequent terms in rank order, filled on first use. */
   private readonly ranked = new Map<number, Int32Array>();
+  /** Scratch space for dense intersections, all zero between searches (search is synchronous). */
+  private seen = new Uint8Array(0);
+  private accumulated = new Float64Array(0);
 
   /**
    * Indexes turns; their order in `turns` is their position, and ties rank in that order.
@@ -156,7 +167,7 @@ export class SearchIndex {
    * page `[offset, offset + limit)` of them, with the exact total.
    */
   search(query: SearchQuery, scope: SearchScope, offset: number, limit: number): SearchPage {
-    const lists: { term: number; idf: number; at: number; end: number }[] = [];
+    const lists: TermList[] = [];
     for (const word of query.terms) {
       const term = this.termIds.get(word);
       if (term === undefined) return { totalCount: 0, hits: [] };
@@ -172,57 +183,99 @@ export class SearchIndex {
     if (lists.length === 1 && query.phrases.length === 0 && scope.speaker === -1) {
       return this.searchOne(lists[0]!, scope, offset, limit);
     }
-    // Intersect from the rarest term, galloping through the others.
     const patterns = phrasePatterns(query.phrases);
-    const [rarest, ...others] = lists as [(typeof lists)[0], ...typeof lists];
-    const matchDoc: number[] = [];
-    const matchScore: number[] = [];
-    for (let p = rarest.at; p < rarest.end; p++) {
+    const rarest = lists[0]!;
+    const matchDoc = new Int32Array(rarest.end - rarest.at);
+    const matchScore = new Float64Array(rarest.end - rarest.at);
+    const keep = (doc: number): boolean => {
+      if (scope.speaker !== -1 && this.docSpeaker[doc] !== scope.speaker) return false;
+      if (patterns.length === 0) return true;
+      const folded = fold(this.turns[doc]!.text);
+      return patterns.every((pattern) => pattern.test(folded));
+    };
+    const postings = lists.reduce((sum, l) => sum + l.end - l.at, 0);
+    const count =
+      postings > this.turns.length / 4
+        ? this.intersectDense(lists, keep, matchDoc, matchScore)
+        : this.intersectSparse(lists, keep, matchDoc, matchScore);
+    const order = topK(matchDoc, matchScore, count, Math.min(offset + limit, count));
+    const hits = order.slice(offset).map((i) => ({ turn: this.turns[matchDoc[i]!]!, score: matchScore[i]! }));
+    return { totalCount: count, hits };
+  }
+
+  /** AND by walking the rarest list and galloping through the others: cheap when the rarest list is short. */
+  private intersectSparse(
+    lists: readonly TermList[],
+    keep: (doc: number) => boolean,
+    matchDoc: Int32Array,
+    matchScore: Float64Array,
+  ): number {
+    const [rarest, ...others] = lists as [TermList, ...TermList[]];
+    let count = 0;
+    outer: for (let p = rarest.at; p < rarest.end; p++) {
       const doc = this.postDoc[p]!;
-      if (scope.speaker !== -1 && this.docSpeaker[doc] !== scope.speaker) continue;
       const norm = this.docNorm[doc]!;
-      const tf = this.postTf[p]!;
-      let score = (rarest.idf * tf * (K1 + 1)) / (tf + norm);
-      let all = true;
+      let score = this.contribution(rarest.idf, this.postTf[p]!, norm);
       for (const list of others) {
         list.at = this.gallop(list.at, list.end, doc);
-        if (list.at === list.end) {
-          p = rarest.end;
-          all = false;
-          break;
-        }
-        if (this.postDoc[list.at] !== doc) {
-          all = false;
-          break;
-        }
-        const otherTf = this.postTf[list.at]!;
-        score += (list.idf * otherTf * (K1 + 1)) / (otherTf + norm);
+        if (list.at === list.end) break outer;
+        if (this.postDoc[list.at] !== doc) continue outer;
+        score += this.contribution(list.idf, this.postTf[list.at]!, norm);
       }
-      if (!all) continue;
-      if (patterns.length > 0) {
-        const folded = fold(this.turns[doc]!.text);
-        if (!patterns.every((pattern) => pattern.test(folded))) continue;
-      }
-      matchDoc.push(doc);
-      matchScore.push(score);
+      if (!keep(doc)) continue;
+      matchDoc[count] = doc;
+      matchScore[count++] = score;
     }
+    return count;
+  }
 
-    const wanted = Math.min(offset + limit, matchDoc.length);
-    const order = topK(matchDoc, matchScore, wanted);
-    const hits = order.slice(offset).map((i) => ({ turn: this.turns[matchDoc[i]!]!, score: matchScore[i]! }));
-    return { totalCount: matchDoc.length, hits };
+  /**
+   * AND of frequent words: a dense pass per list into per-turn counters, which beats galloping once the lists
+   * cover a good part of the archive (stop words). Counters are reset before returning.
+   */
+  private intersectDense(
+    lists: readonly TermList[],
+    keep: (doc: number) => boolean,
+    matchDoc: Int32Array,
+    matchScore: Float64Array,
+  ): number {
+    const n = this.turns.length;
+    if (this.seen.length < n) {
+      this.seen = new Uint8Array(n);
+      this.accumulated = new Float64Array(n);
+    }
+    const { seen, accumulated } = this;
+    lists.forEach((list, i) => {
+      for (let p = list.at; p < list.end; p++) {
+        const doc = this.postDoc[p]!;
+        if (seen[doc] !== i) continue;
+        seen[doc] = i + 1;
+        accumulated[doc]! += this.contribution(list.idf, this.postTf[p]!, this.docNorm[doc]!);
+      }
+    });
+    const rarest = lists[0]!;
+    let count = 0;
+    for (let p = rarest.at; p < rarest.end; p++) {
+      const doc = this.postDoc[p]!;
+      if (seen[doc] === lists.length && keep(doc)) {
+        matchDoc[count] = doc;
+        matchScore[count++] = accumulated[doc]!;
+      }
+      seen[doc] = 0;
+      accumulated[doc] = 0;
+    }
+    return count;
+  }
+
+  private contribution(idf: number, tf: number, norm: number): number {
+    return (idf * tf * (K1 + 1)) / (tf + norm);
   }
 
   /**
    * One word, no speaker filter: the total is the length of the postings in scope, and the page comes from the
    * term's postings in rank order (sorted once, on first use, for words frequent enough to need it).
    */
-  private searchOne(
-    list: { term: number; idf: number; at: number; end: number },
-    scope: SearchScope,
-    offset: number,
-    limit: number,
-  ): SearchPage {
+  private searchOne(list: TermList, scope: SearchScope, offset: number, limit: number): SearchPage {
     const totalCount = list.end - list.at;
     const start = this.postStart[list.term]!;
     const end = this.postStart[list.term + 1]!;
@@ -240,7 +293,7 @@ export class SearchIndex {
     if (!ranked) {
       const docs = Array.from({ length: totalCount }, (_, i) => this.postDoc[list.at + i]!);
       const scores = Array.from({ length: totalCount }, (_, i) => score(list.at + i));
-      const order = topK(docs, scores, Math.min(offset + limit, totalCount));
+      const order = topK(docs, scores, totalCount, Math.min(offset + limit, totalCount));
       return { totalCount, hits: order.slice(offset).map((i) => ({ turn: this.turns[docs[i]!]!, score: scores[i]! })) };
     }
     const hits: SearchHit[] = [];
@@ -299,13 +352,19 @@ export function phraseAt(found: readonly string[], phrase: readonly string[], fr
   return -1;
 }
 
-/** Indexes of the `k` best matches, best first: higher score, then lower position. */
-function topK(docs: readonly number[], scores: readonly number[], k: number): number[] {
+/** Indexes (into the first `count` matches) of the `k` best, best first: higher score, then lower position. */
+function topK(
+  docs: Int32Array | readonly number[],
+  scores: Float64Array | readonly number[],
+  count: number,
+  k: number,
+): number[] {
   const better = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a] === scores[b] && docs[a]! < docs[b]!);
   if (k === 0) return [];
-  if (k * 8 >= docs.length) {
-    const all = Array.from(docs.keys());
-    return all.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0)).slice(0, k);
+  if (k * 8 >= count) {
+    return Array.from({ length: count }, (_, i) => i)
+      .sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0))
+      .slice(0, k);
   }
   // A min-heap of the k best so far: its root is the worst of them.
   const heap: number[] = [];
@@ -321,7 +380,7 @@ function topK(docs: readonly number[], scores: readonly number[], k: number): nu
       i = worst;
     }
   };
-  for (let i = 0; i < docs.length; i++) {
+  for (let i = 0; i < count; i++) {
     if (heap.length < k) {
       heap.push(i);
       for (let c = heap.length - 1; c > 0;) {
