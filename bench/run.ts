@@ -1,0 +1,406 @@
+/**
+ * `npm run bench [-- --full] [--only ingest,serving,entities,search]`: measures the subgraph beside anchors
+ * measured in the same run, prints one table and writes bench/results.json. Speed is only ever reported as
+ * ratios to those anchors: the machines are shared and absolute times drift.
+ *
+ * Quick mode (default): ingest of ~1k files, 3 s per serving scenario. --full adds ingest of ~10k files
+ * (~62 MB) and runs 10 s per scenario. Corpora are generated (seeded) under bench/corpus/ on first use.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { loadArchive } from '../src/archive/load.js';
+import type { Archive } from '../src/archive/types.js';
+import { createContext } from '../src/context.js';
+import { SearchIndex } from '../src/search/index.js';
+import { parseSearchQuery } from '../src/search/query.js';
+import { fold, words } from '../src/search/text.js';
+import { createApollo } from '../src/server/app.js';
+import { generateCorpus, random } from './generate-corpus.js';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const argv = process.argv.slice(2);
+const full = argv.includes('--full');
+const onlyArg = argv[argv.indexOf('--only') + 1];
+const only = argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : null;
+const run = (section: string) => !only || only.has(section);
+const duration = full ? 10 : 3;
+
+const rows: { section: string; measure: string; value: string; anchor: string; ratio: string }[] = [];
+const results: Record<string, unknown> = {
+  machine: {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  },
+  mode: full ? 'full' : 'quick',
+  date: new Date().toISOString(),
+};
+const row = (section: string, measure: string, value: string, anchor = '', ratio = '') =>
+  rows.push({ section, measure, value, anchor, ratio });
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))]!;
+const median = (xs: number[]) => quantile(xs, 0.5);
+
+function corpus(name: string, episodes: number): string {
+  const dir = here(`./corpus/${name}`);
+  if (!existsSync(dir)) {
+    const made = generateCorpus({ out: dir, episodes, seed: 42 });
+    console.error(`generated ${dir}: ${made.files} files, ${fmt(made.bytes / 1e6)} MB, ${made.turns} turns`);
+  }
+  return dir;
+}
+
+/** Starts a node process with tsx and waits for the JSON line that names its URL. */
+async function startProcess(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const parsed = JSON.parse(line) as { url?: string };
+        if (parsed.url) resolve(parsed.url);
+      } catch {
+        // not a JSON line
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    setTimeout(() => reject(new Error(`${script} did not report its URL within 60 s`)), 60_000).unref();
+  });
+  return { url, child };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function childJson(args: string[]): Promise<Record<string, number>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', here('./ingest-child.ts'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`ingest child failed: ${args.join(' ')}`);
+  return JSON.parse(out) as Record<string, number>;
+}
+
+async function ingest(): Promise<void> {
+  const sizes: [string, number][] = [['1k', 70]];
+  if (full) sizes.push(['10k', 720]);
+  const out: Record<string, unknown> = {};
+  for (const [name, episodes] of sizes) {
+    const dir = corpus(name, episodes);
+    const raw: number[] = [];
+    const load: number[] = [];
+    let last: Record<string, number> = {};
+    for (let i = 0; i < 3; i++) {
+      raw.push((await childJson(['raw', dir])).ms!);
+      last = await childJson(['load', dir]);
+      load.push(last.ms!);
+    }
+    const mb = last.bytes! / 1e6;
+    const rawMs = median(raw);
+    const loadMs = median(load);
+    const rssPerMb = last.maxRssBytes! / 1e6 / mb;
+    row(
+      'ingest',
+      `${name}: ${last.files} files, ${fmt(mb)} MB, to ready`,
+      `${fmt(mb / (loadMs / 1000))} MB/s`,
+      `raw read ${fmt(mb / (rawMs / 1000))} MB/s`,
+      `${fmt(loadMs / rawMs)}x raw time`,
+    );
+    row(
+      'ingest',
+      `${name}: peak RSS per MB of corpus`,
+      `${fmt(rssPerMb, 2)} MB/MB`,
+      `${fmt(last.maxRssBytes! / 1e6)} MB peak`,
+    );
+    out[name] = {
+      files: last.files,
+      megabytes: mb,
+      loadMs,
+      rawMs,
+      loadMBps: mb / (loadMs / 1000),
+      rawMBps: mb / (rawMs / 1000),
+      peakRssMB: last.maxRssBytes! / 1e6,
+      rssPerMB: rssPerMb,
+    };
+  }
+  results.ingest = out;
+}
+
+interface Load {
+  readonly title: string;
+  readonly bodies: readonly string[];
+}
+
+/**
+ * Runs the load generator (bench/load.ts) in its own process against `url`. A watchdog kills a run that
+ * outlives its duration by 30 s, and the run is tried again once.
+ */
+async function cannon(
+  url: string,
+  load: Load,
+  attempt = 1,
+): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'bodies.json');
+  writeFileSync(file, JSON.stringify(load.bodies));
+  const child = spawn(process.execPath, ['--import', 'tsx', here('./load.ts'), url, String(duration), file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const watchdog = setTimeout(() => child.kill('SIGKILL'), (duration + 30) * 1000);
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  clearTimeout(watchdog);
+  rmSync(path.dirname(file), { recursive: true, force: true });
+  if (code === 0) return JSON.parse(out) as { rps: number; p50: number; p99: number; errors: number };
+  if (attempt < 2) return cannon(url, load, attempt + 1);
+  throw new Error(`load generator failed twice on ${load.title}`);
+}
+
+const body = (query: string, variables?: object) => JSON.stringify({ query, variables });
+
+async function serving(archive: Archive, dataDir: string): Promise<void> {
+  const plain = await startProcess(here('./servers/plain.ts'));
+  const floorA = await cannon(plain.url, { title: 'fixed JSON', bodies: [body('{ hello }')] });
+  await stop(plain.child);
+  const minimal = await startProcess(here('./servers/minimal-apollo.ts'));
+  const floorB = await cannon(minimal.url, { title: 'trivial query', bodies: [body('{ hello }')] });
+  await stop(minimal.child);
+  row(
+    'serving',
+    '(a) node:http, fixed JSON body',
+    `${fmt(floorA.rps, 0)} req/s`,
+    `p50 ${floorA.p50} ms, p99 ${floorA.p99} ms`,
+  );
+  row(
+    'serving',
+    '(b) minimal Apollo 5 subgraph, { hello }',
+    `${fmt(floorB.rps, 0)} req/s`,
+    `p50 ${floorB.p50} ms, p99 ${floorB.p99} ms`,
+    `${fmt(floorB.rps / floorA.rps, 2)}x (a)`,
+  );
+
+  const rand = random(3);
+  const segments = archive.segments.filter((s) => s.turns.length >= 18 && s.turns.length <= 22);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
+  const SEGMENT = `query($id: ID!) { segment(id: $id) { id title start { smpte seconds } speakers { id name }
+    turns { id number text start { smpte seconds } end { seconds } speaker { id name } } } }`;
+  const EPISODES = `query($after: String) { episodes(first: 20, after: $after) { totalCount pageInfo { endCursor hasNextPage }
+    nodes { id number series { title } start { smpte } durationSeconds speakers { name } } } }`;
+  const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Turn { id text start { seconds } speaker { name } } } }`;
+  const SEARCH = `query($q: String!) { search(query: $q, first: 10) { totalCount edges { score snippet node { id } } } }`;
+  const vocabulary = archive.turns
+    .slice(0, 2000)
+    .flatMap((t) => words(t.text))
+    .filter((w) => w.length > 4);
+  const variety = 200;
+  const loads: Load[] = [
+    {
+      title: 'segment with ~20 turns and speakers',
+      bodies: Array.from({ length: variety }, () => body(SEGMENT, { id: pick(segments).id })),
+    },
+    {
+      title: 'episodes page (20)',
+      bodies: Array.from({ length: variety }, (_, i) =>
+        body(EPISODES, { after: i === 0 ? null : Buffer.from(`cursor:${i}`).toString('base64url') }),
+      ),
+    },
+    {
+      title: '_entities, 100 Turn representations',
+      bodies: Array.from({ length: variety }, () =>
+        body(ENTITIES, { r: Array.from({ length: 100 }, () => ({ __typename: 'Turn', id: pick(archive.turns).id })) }),
+      ),
+    },
+    {
+      title: 'search, two words',
+      bodies: Array.from({ length: variety }, () => body(SEARCH, { q: `${pick(vocabulary)} ${pick(vocabulary)}` })),
+    },
+  ];
+  const ours = await startProcess(here('../src/server/main.ts'), {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+  });
+  const out: Record<string, unknown> = { a: floorA, b: floorB };
+  for (const load of loads) {
+    for (const [label, bodies] of [
+      ['varied', load.bodies],
+      ['repeated', load.bodies.slice(0, 1)],
+    ] as const) {
+      const r = await cannon(ours.url, { title: load.title, bodies });
+      row(
+        'serving',
+        `(c) ${load.title}, ${label}`,
+        `${fmt(r.rps, 0)} req/s`,
+        `p50 ${r.p50} ms, p99 ${r.p99} ms${r.errors ? `, ${r.errors} errors` : ''}`,
+        `${fmt(r.rps / floorB.rps, 2)}x (b), ${fmt(r.rps / floorA.rps, 2)}x (a)`,
+      );
+      out[`${load.title} (${label})`] = { ...r, vsB: r.rps / floorB.rps, vsA: r.rps / floorA.rps };
+    }
+  }
+  await stop(ours.child);
+  results.serving = out;
+}
+
+async function entities(archive: Archive): Promise<void> {
+  const apollo = createApollo({ production: true });
+  await apollo.start();
+  const QUERY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Turn { id text } } }`;
+  const rand = random(5);
+  const out: Record<string, unknown> = {};
+  let perRepAt100 = 0;
+  for (const n of [1, 100, 1000, 10000]) {
+    const r = Array.from({ length: n }, () => ({
+      __typename: 'Turn',
+      id: archive.turns[Math.floor(rand() * archive.turns.length)]!.id,
+    }));
+    const times: number[] = [];
+    const repeats = n >= 10000 ? 10 : 40;
+    for (let i = 0; i < repeats + 5; i++) {
+      const started = performance.now();
+      const response = await apollo.executeOperation(
+        { query: QUERY, variables: { r } },
+        { contextValue: createContext(archive) },
+      );
+      const elapsed = performance.now() - started;
+      if (response.body.kind !== 'single' || response.body.singleResult.errors) throw new Error('entities failed');
+      if (i >= 5) times.push(elapsed);
+    }
+    const ms = median(times);
+    if (n === 100) perRepAt100 = ms / n;
+    row(
+      'entities',
+      `_entities, ${n} Turn representations (server time)`,
+      `${fmt(ms, 3)} ms`,
+      `${fmt((ms / n) * 1000, 2)} µs per representation`,
+      n >= 100 ? `${fmt(ms / n / perRepAt100, 2)}x per-rep cost at 100` : '',
+    );
+    out[n] = { medianMs: ms, usPerRepresentation: (ms / n) * 1000 };
+  }
+  await apollo.stop();
+  results.entities = out;
+}
+
+function search(archive: Archive): void {
+  const rand = random(9);
+  const tokenized = archive.turns.map((t) => words(t.text));
+  const sample = (count: number, size: number) =>
+    Array.from({ length: count }, () => {
+      const tokens = tokenized[Math.floor(rand() * tokenized.length)]!;
+      return Array.from({ length: size }, () => tokens[Math.floor(rand() * tokens.length)]!).join(' ');
+    });
+  const scope = archive.search.scopeAll();
+  const timeQueries = (queries: string[], rounds: number) => {
+    const times: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const q of queries) {
+        const parsed = parseSearchQuery(q);
+        if (!parsed.ok) continue;
+        const started = performance.now();
+        archive.search.search(parsed.query, scope, 0, 10);
+        times.push(performance.now() - started);
+      }
+    }
+    return times;
+  };
+  // The linear scan a grep would do: every turn's folded text against whole-word patterns.
+  const texts = archive.turns.map((t) => t.text);
+  const scan = (q: string) => {
+    const patterns = words(q).map((w) => new RegExp(`(?<![\\p{L}\\p{N}])${w}(?![\\p{L}\\p{N}])`, 'u'));
+    let hits = 0;
+    for (const text of texts) {
+      const folded = fold(text);
+      if (patterns.every((p) => p.test(folded))) hits++;
+    }
+    return hits;
+  };
+  const out: Record<string, unknown> = { turns: archive.turns.length };
+  for (const [label, size] of [
+    ['one word', 1],
+    ['three words', 3],
+  ] as const) {
+    const queries = sample(300, size);
+    timeQueries(queries, 1); // warm up: first use sorts frequent terms' postings
+    const times = timeQueries(queries, 3);
+    const scanTimes = queries.slice(0, 15).map((q) => {
+      const started = performance.now();
+      scan(q);
+      return performance.now() - started;
+    });
+    const p50 = median(times);
+    const p99 = quantile(times, 0.99);
+    const scanP50 = median(scanTimes);
+    row(
+      'search',
+      `${label}, ${archive.turns.length} turns`,
+      `p50 ${fmt(p50, 3)} ms, p99 ${fmt(p99, 3)} ms`,
+      `linear scan p50 ${fmt(scanP50, 1)} ms`,
+      `${fmt(scanP50 / p50, 0)}x faster at p50`,
+    );
+    out[label] = { p50, p99, scanP50, speedup: scanP50 / p50 };
+  }
+  const textBytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const index = SearchIndex.build(archive.turns);
+    gc();
+    const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    row(
+      'search',
+      'index heap',
+      `${fmt((after - before) / 1e6)} MB`,
+      `turn text ${fmt(textBytes / 1e6)} MB (UTF-8)`,
+      `${fmt((after - before) / textBytes, 2)}x text`,
+    );
+    out.indexBytes = after - before;
+    out.textBytes = textBytes;
+    void index;
+  }
+  results.search = out;
+}
+
+function printTable(): void {
+  const headers = { section: 'section', measure: 'measure', value: 'value', anchor: 'anchor / detail', ratio: 'ratio' };
+  const all = [headers, ...rows];
+  const width = (k: keyof typeof headers) => Math.max(...all.map((r) => r[k].length));
+  const line = (r: typeof headers) =>
+    `| ${(Object.keys(headers) as (keyof typeof headers)[]).map((k) => r[k].padEnd(width(k))).join(' | ')} |`;
+  console.log(line(headers));
+  console.log(`|${(Object.keys(headers) as (keyof typeof headers)[]).map((k) => '-'.repeat(width(k) + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+const m = results.machine as Record<string, unknown>;
+console.error(`bench (${full ? 'full' : 'quick'}) on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}`);
+if (run('ingest')) await ingest();
+if (run('serving') || run('entities') || run('search')) {
+  const dir = corpus('100k-turns', 360);
+  const archive = await loadArchive(dir);
+  if (run('search')) search(archive);
+  if (run('entities')) await entities(archive);
+  if (run('serving')) await serving(archive, dir);
+}
+printTable();
+writeFileSync(here('./results.json'), JSON.stringify({ ...results, table: rows }, null, 2) + '\n');
+console.error('wrote bench/results.json');
