@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 
@@ -27,6 +27,8 @@ export interface RunningServer {
 
 export interface StartOptions {
   readonly logger: Logger;
+  /** Extra Apollo Server plugins (tests count subgraph requests with one). */
+  readonly plugins?: readonly ApolloServerPlugin<Context>[];
   /** Observe DataLoader batches (tests, metrics). */
   readonly onBatch?: BatchObserver;
 }
@@ -42,8 +44,9 @@ export function createApollo(options: {
   production: boolean;
   httpServer?: http.Server;
   logger?: Logger;
+  plugins?: readonly ApolloServerPlugin<Context>[];
 }): ApolloServer<Context> {
-  const plugins = [];
+  const plugins: ApolloServerPlugin<Context>[] = [...(options.plugins ?? [])];
   if (options.httpServer) plugins.push(ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }));
   if (!options.production) {
     // The Sandbox, embedded at GET /graphql, opening with a tour of the graph.
@@ -76,7 +79,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   );
 
   const httpServer = http.createServer();
-  const apollo = createApollo({ production: config.production, httpServer, logger });
+  const apollo = createApollo({ production: config.production, httpServer, logger, plugins: options.plugins ?? [] });
   await apollo.start();
   httpServer.on(
     'request',

@@ -1,18 +1,24 @@
 import { startServer, type RunningServer } from '../../src/server/app.js';
 import { readConfig } from '../../src/server/config.js';
 import { createLogger } from '../../src/server/logger.js';
-import type { BatchObserver } from '../../src/context.js';
+import type { ApolloServerPlugin } from '@apollo/server';
+
+import type { BatchObserver, Context } from '../../src/context.js';
 
 /** Starts the real subgraph on 127.0.0.1 and an ephemeral port; the caller stops it. */
-export function startTestServer(dataDir: string, onBatch?: BatchObserver): Promise<RunningServer> {
+export function startTestServer(
+  dataDir: string,
+  onBatch?: BatchObserver,
+  plugins: ApolloServerPlugin<Context>[] = [],
+): Promise<RunningServer> {
   const config = { ...readConfig({}), port: 0, host: '127.0.0.1', dataDir };
-  return startServer(config, { logger: createLogger('silent'), ...(onBatch ? { onBatch } : {}) });
+  return startServer(config, { logger: createLogger('silent'), plugins, ...(onBatch ? { onBatch } : {}) });
 }
 
 export interface GraphQLResponse<T = any> {
   readonly status: number;
   readonly data?: T | null;
-  readonly errors?: { message: string; extensions?: { code?: string; [key: string]: unknown } }[];
+  readonly errors?: { message: string; path?: unknown[]; extensions?: { code?: string; [key: string]: unknown } }[];
 }
 
 /** POSTs an operation over real HTTP. */
