@@ -55,7 +55,7 @@ describe('federation', () => {
     });
     const link = document.definitions.find((d) => d.kind === Kind.SCHEMA_EXTENSION);
     expect(link && print(link)).toContain(
-      '@link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable"])',
+      '@link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@tag", "@cost", "@listSize"])',
     );
   });
 
