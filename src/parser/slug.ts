@@ -24,6 +24,19 @@ const SPECIAL_RE = new RegExp(`[${Object.keys(SPECIAL).join('')}]`, 'g');
  * slugify('The Good Thing') // 'the-good-thing'
  */
 export function slugify(name: string): string {
+  // Names repeat on every turn of every file: remember them (bounded, so hostile input cannot grow it forever).
+  const known = memo.get(name);
+  if (known !== undefined) return known;
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  const slug = computeSlug(name);
+  memo.set(name, slug);
+  return slug;
+}
+
+const MEMO_LIMIT = 10_000;
+const memo = new Map<string, string>();
+
+function computeSlug(name: string): string {
   return name
     .toLowerCase()
     .replace(SPECIAL_RE, (c) => SPECIAL[c]!)

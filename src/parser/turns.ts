@@ -152,8 +152,29 @@ export function readTimecode(
 
 /** Count of whitespace-separated tokens. */
 export function countWords(text: string): number {
+  // A character loop: splitting every turn on /\s+/ was a measurable share of ingest.
   let count = 0;
-  for (const token of text.split(/\s+/)) if (token !== '') count++;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const space =
+      c === 32 ||
+      (c >= 9 && c <= 13) ||
+      c === 0xa0 ||
+      c === 0x1680 ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      c === 0x3000 ||
+      c === 0xfeff;
+    if (space) inWord = false;
+    else if (!inWord) {
+      inWord = true;
+      count++;
+    }
+  }
   return count;
 }
 

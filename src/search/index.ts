@@ -8,7 +8,7 @@
  */
 import type { TurnRecord } from '../archive/types.js';
 import type { SearchQuery } from './query.js';
-import { fold, words, wordsAt } from './text.js';
+import { fold, forEachWord, wordsAt } from './text.js';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -107,11 +107,11 @@ export class SearchIndex {
       let speaker = speakerIndex.get(turn.speaker.id);
       if (speaker === undefined) speakerIndex.set(turn.speaker.id, (speaker = speakerIndex.size));
       docSpeaker[d] = speaker;
-      for (const word of words(turn.text)) {
+      forEachWord(turn.text, (word) => {
         let id = termIds.get(word);
         if (id === undefined) termIds.set(word, (id = termIds.size));
         stream.push(id);
-      }
+      });
       docStart[d + 1] = stream.length;
     }
 
@@ -121,16 +121,22 @@ export class SearchIndex {
     const uniqTf = new Uint16Array(stream.length);
     const uniqStart = new Int32Array(n + 1);
     const docNorm = new Float32Array(n);
+    // Term frequencies with a scratch counter per term instead of sorting each turn's words.
+    const counter = new Uint16Array(termIds.size);
     let u = 0;
     for (let d = 0; d < n; d++) {
-      const slice = stream.data.subarray(docStart[d]!, docStart[d + 1]!).sort();
-      for (let i = 0; i < slice.length;) {
-        let j = i + 1;
-        while (j < slice.length && slice[j] === slice[i]) j++;
-        uniqTerm[u] = slice[i]!;
-        uniqTf[u++] = Math.min(j - i, 0xffff);
-        df[slice[i]!]!++;
-        i = j;
+      const from = docStart[d]!;
+      const to = docStart[d + 1]!;
+      for (let i = from; i < to; i++) {
+        const t = stream.data[i]!;
+        if (counter[t] === 0) uniqTerm[u++] = t;
+        if (counter[t]! < 0xffff) counter[t]!++;
+      }
+      for (let i = uniqStart[d]!; i < u; i++) {
+        const t = uniqTerm[i]!;
+        uniqTf[i] = counter[t]!;
+        df[t]!++;
+        counter[t] = 0;
       }
       uniqStart[d + 1] = u;
     }

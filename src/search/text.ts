@@ -50,6 +50,34 @@ export function words(text: string): string[] {
   return folded.match(ASCII.test(folded) ? ASCII_WORD : WORD) ?? [];
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Calls `visit` with each folded word of a text, in order: `words` without the array, and for ASCII text (most
+ * transcripts) without regular expressions, as index building does it for every turn.
+ *
+ * @example
+ * forEachWord("It's 10:30", (w) => out.push(w)) // out: ['it', 's', '10', '30']
+ */
+export function forEachWord(text: string, visit: (word: string) => void): void {
+  if (NON_ASCII.test(text)) {
+    for (const word of words(text)) visit(word);
+    return;
+  }
+  const lower = text.toLowerCase();
+  let start = -1;
+  for (let i = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 0;
+    const wordChar = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (wordChar) {
+      if (start === -1) start = i;
+    } else if (start !== -1) {
+      visit(lower.slice(start, i));
+      start = -1;
+    }
+  }
+}
+
 /** A word of a text with where it stands in the original (UTF-16 offsets, end exclusive). */
 export interface WordAt {
   readonly word: string;
