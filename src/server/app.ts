@@ -13,6 +13,7 @@ import { createSchema } from '../schema.js';
 import type { Config } from './config.js';
 import { EXAMPLE_OPERATION } from './example.js';
 import { createRequestHandler } from './http.js';
+import { ResponseCache } from './response-cache.js';
 import { logDiagnostics, type Logger } from './logger.js';
 
 export interface RunningServer {
@@ -87,6 +88,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       apollo,
       archive: () => archive,
       maxBodyBytes: config.maxBodyBytes,
+      cache: new ResponseCache(config.responseCacheBytes),
       ...(options.onBatch ? { onBatch: options.onBatch } : {}),
       onError: (error) => logger.error({ err: error }, 'request failed'),
     }),

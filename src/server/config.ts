@@ -14,6 +14,8 @@ export interface Config {
   readonly maxFileBytes: number;
   /** Largest request body accepted, in bytes. `MAX_BODY_BYTES`, default 2 MiB. */
   readonly maxBodyBytes: number;
+  /** Bytes of responses kept for repeated operations. `RESPONSE_CACHE_MAX_BYTES`, default 64 MiB; 0 turns it off. */
+  readonly responseCacheBytes: number;
   /** pino level. `LOG_LEVEL`, default `info`. */
   readonly logLevel: string;
   /** `NODE_ENV === 'production'`. */
@@ -48,6 +50,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.DATA_DIR?.trim() || 'data'),
     maxFileBytes: integer(env, 'MAX_FILE_BYTES', DEFAULT_MAX_BYTES, 1, 1024 ** 3),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 1024 ** 3),
+    responseCacheBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 0, 1024 ** 4),
     logLevel,
     production: env.NODE_ENV === 'production',
   };

@@ -10,6 +10,7 @@ import cors from 'cors';
 import type { Archive } from '../archive/types.js';
 import { createContext, type BatchObserver, type Context } from '../context.js';
 import { CHAPTERS_CONTENT_TYPE, DOWNLOADS, renderChapters, renderTranscript } from '../export/transcript.js';
+import type { ResponseCache } from './response-cache.js';
 
 export interface HttpOptions {
   readonly apollo: ApolloServer<Context>;
@@ -17,6 +18,8 @@ export interface HttpOptions {
   readonly archive: () => Archive | null;
   readonly maxBodyBytes: number;
   readonly onBatch?: BatchObserver;
+  /** Serves repeated operations without executing them again. */
+  readonly cache?: ResponseCache;
   /** Called with errors that escape a request, for logging. */
   readonly onError?: (error: unknown) => void;
 }
@@ -108,12 +111,25 @@ async function graphql(
 ): Promise<void> {
   const archive = options.archive();
   if (!archive) throw new HttpError(503, 'the archive is still loading');
+  const method = (req.method ?? 'GET').toUpperCase();
+  let body: unknown;
+  let cacheKey: string | null = null;
+  if (method === 'POST') {
+    const text = await readText(req, options.maxBodyBytes);
+    // The cache is consulted before anything else is built for the request: a hit is a map read and a write.
+    cacheKey = options.cache?.key(nodeHeaders(req), text) ?? null;
+    const hit = cacheKey === null ? undefined : options.cache!.get(archive, cacheKey);
+    if (hit) {
+      res.writeHead(hit.status, hit.headers);
+      res.end(hit.body);
+      return;
+    }
+    body = parseBody(text, req.headers['content-type']);
+  }
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  const method = (req.method ?? 'GET').toUpperCase();
-  const body = method === 'POST' ? await readBody(req, headers.get('content-type'), options.maxBodyBytes) : undefined;
   const response = await options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method, headers, search: url.search, body },
     context: async () => createContext(archive, options.onBatch),
@@ -121,6 +137,8 @@ async function graphql(
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {
+    if (cacheKey !== null)
+      options.cache!.set(archive, cacheKey, res.statusCode, response.headers, response.body.string);
     res.end(response.body.string);
     return;
   }
@@ -128,8 +146,17 @@ async function graphql(
   res.end();
 }
 
-/** Reads at most `limit` bytes; JSON bodies are parsed, others handed to Apollo as text (it rejects them). */
-async function readBody(req: http.IncomingMessage, contentType: string | undefined, limit: number): Promise<unknown> {
+function nodeHeaders(req: http.IncomingMessage): { get(name: string): string | undefined } {
+  return {
+    get: (name) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
+
+/** Reads the body as text, refusing more than `limit` bytes. */
+async function readText(req: http.IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) throw new HttpError(413, `request body over ${limit} bytes`);
   const chunks: Buffer[] = [];
@@ -139,7 +166,11 @@ async function readBody(req: http.IncomingMessage, contentType: string | undefin
     if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** JSON bodies are parsed; others go to Apollo as text, which it refuses with a clear error. */
+function parseBody(text: string, contentType: string | undefined): unknown {
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType ?? '')) return text;
   if (text.trim() === '') return undefined;
   try {

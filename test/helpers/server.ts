@@ -1,5 +1,5 @@
 import { startServer, type RunningServer } from '../../src/server/app.js';
-import { readConfig } from '../../src/server/config.js';
+import { readConfig, type Config } from '../../src/server/config.js';
 import { createLogger } from '../../src/server/logger.js';
 import type { ApolloServerPlugin } from '@apollo/server';
 
@@ -10,8 +10,9 @@ export function startTestServer(
   dataDir: string,
   onBatch?: BatchObserver,
   plugins: ApolloServerPlugin<Context>[] = [],
+  overrides: Partial<Config> = {},
 ): Promise<RunningServer> {
-  const config = { ...readConfig({}), port: 0, host: '127.0.0.1', dataDir };
+  const config = { ...readConfig({}), port: 0, host: '127.0.0.1', dataDir, ...overrides };
   return startServer(config, { logger: createLogger('silent'), plugins, ...(onBatch ? { onBatch } : {}) });
 }
 

@@ -10,7 +10,7 @@ let server: RunningServer;
 const batches: [string, number][] = [];
 beforeAll(async () => {
   corpus = makeCorpus();
-  server = await startTestServer(corpus.dir, (type, size) => batches.push([type, size]));
+  server = await startTestServer(corpus.dir, (type, size) => batches.push([type, size]), [], { responseCacheBytes: 0 });
 });
 afterAll(async () => {
   await server.stop();

@@ -1,0 +1,64 @@
+/**
+ * A response cache for repeated operations. The archive never changes between reloads, so an operation with the
+ * same body always has the same answer until the archive is replaced: entries live in a cache that belongs to
+ * one archive object, and a new archive starts with an empty one.
+ */
+import { LRUCache } from 'lru-cache';
+
+import type { Archive } from '../archive/types.js';
+
+/** A response ready to write: headers (with length and `x-response-cache: hit`) and the encoded body. */
+export interface CachedResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+export class ResponseCache {
+  private readonly caches = new WeakMap<Archive, LRUCache<string, CachedResponse>>();
+
+  /** @param maxBytes total size of cached bodies; 0 turns the cache off. */
+  constructor(private readonly maxBytes: number) {}
+
+  get enabled(): boolean {
+    return this.maxBytes > 0;
+  }
+
+  /**
+   * The cache key of a request, or null when the request must not be served from the cache: only JSON POSTs,
+   * and never when a router asks for a fresh federated trace.
+   *
+   * @example
+   * cache.key({ 'content-type': 'application/json' }, '{"query":"{ allSeries { id } }"}') // 'application/json\n{"query":…'
+   */
+  key(headers: { get(name: string): string | undefined }, body: string): string | null {
+    if (!this.enabled) return null;
+    if (!/^application\/json\b/i.test(headers.get('content-type') ?? '')) return null;
+    if (headers.get('apollo-federation-include-trace') !== undefined) return null;
+    return `${headers.get('accept') ?? ''}\n${body}`;
+  }
+
+  get(archive: Archive, key: string): CachedResponse | undefined {
+    return this.caches.get(archive)?.get(key);
+  }
+
+  /** Stores a successful response: status 200 and no GraphQL errors. */
+  set(archive: Archive, key: string, status: number, headers: Iterable<[string, string]>, text: string): void {
+    if (status !== 200 || text.includes('"errors":[')) return;
+    const body = Buffer.from(text);
+    const response: CachedResponse = {
+      status,
+      headers: { ...Object.fromEntries(headers), 'content-length': String(body.length), 'x-response-cache': 'hit' },
+      body,
+    };
+    let cache = this.caches.get(archive);
+    if (!cache) {
+      cache = new LRUCache<string, CachedResponse>({
+        maxSize: this.maxBytes,
+        sizeCalculation: (value, k) => value.body.length + k.length + 256,
+      });
+      this.caches.set(archive, cache);
+    }
+    cache.set(key, response);
+  }
+}
