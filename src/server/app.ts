@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 
 import { loadArchive } from '../archive/load.js';
@@ -13,6 +14,7 @@ import { createSchema } from '../schema.js';
 import type { Config } from './config.js';
 import { EXAMPLE_OPERATION } from './example.js';
 import { createRequestHandler } from './http.js';
+import { DEFAULT_LIMITS, limitErrorCodes, queryLimits, type Limits } from './limits.js';
 import { ResponseCache } from './response-cache.js';
 import { logDiagnostics, type Logger } from './logger.js';
 
@@ -43,20 +45,32 @@ export interface StartOptions {
  */
 export function createApollo(options: {
   production: boolean;
+  /** Introspection and the landing page; default: on outside production. */
+  introspection?: boolean;
+  limits?: Limits;
   httpServer?: http.Server;
   logger?: Logger;
   plugins?: readonly ApolloServerPlugin<Context>[];
 }): ApolloServer<Context> {
   const plugins: ApolloServerPlugin<Context>[] = [...(options.plugins ?? [])];
   if (options.httpServer) plugins.push(ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }));
-  if (!options.production) {
-    // The Sandbox, embedded at GET /graphql, opening with a tour of the graph.
-    plugins.push(ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION }));
-  }
+  const introspection = options.introspection ?? !options.production;
+  // The Sandbox, embedded at GET /graphql, opening with a tour of the graph; off with introspection.
+  plugins.push(
+    introspection
+      ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION })
+      : ApolloServerPluginLandingPageDisabled(),
+  );
+  const limits = queryLimits(options.limits ?? DEFAULT_LIMITS, { production: options.production });
+  plugins.push(...(limits.plugins as ApolloServerPlugin<Context>[]));
   return new ApolloServer<Context>({
     schema: createSchema(),
     plugins,
-    introspection: true,
+    validationRules: limits.validationRules,
+    introspection,
+    // "Did you mean …?" and stack traces stay out of production responses.
+    includeStacktraceInErrorResponses: !options.production,
+    formatError: limitErrorCodes,
     ...(options.logger ? { logger: options.logger.child({ component: 'apollo' }) } : {}),
   });
 }
@@ -80,7 +94,14 @@ export async function startServer(config: Config, options: StartOptions): Promis
   );
 
   const httpServer = http.createServer();
-  const apollo = createApollo({ production: config.production, httpServer, logger, plugins: options.plugins ?? [] });
+  const apollo = createApollo({
+    production: config.production,
+    introspection: config.introspection,
+    limits: config.limits,
+    httpServer,
+    logger,
+    plugins: options.plugins ?? [],
+  });
   await apollo.start();
   httpServer.on(
     'request',

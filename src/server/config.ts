@@ -2,6 +2,7 @@
 import path from 'node:path';
 
 import { DEFAULT_MAX_BYTES } from '../parser/index.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export interface Config {
   /** TCP port; 0 picks a free one. `PORT`, default 4001. */
@@ -20,6 +21,14 @@ export interface Config {
   readonly logLevel: string;
   /** `NODE_ENV === 'production'`. */
   readonly production: boolean;
+  /** Query limits: `MAX_DEPTH`, `MAX_ALIASES`, `MAX_DIRECTIVES`, `MAX_TOKENS`, `MAX_COST`. */
+  readonly limits: Limits;
+  /** Introspection and the Sandbox landing page. `INTROSPECTION`, default on outside production. */
+  readonly introspection: boolean;
+  /** When set, only requests with this `router-authorization` header are served. `ROUTER_SECRET`. */
+  readonly routerSecret: string | undefined;
+  /** How long SIGTERM waits for in-flight requests, in ms. `SHUTDOWN_GRACE_MS`, default 10000. */
+  readonly shutdownGraceMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -34,6 +43,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be 1/true/on or 0/false/off, got ${JSON.stringify(env[name])}`);
+}
+
 /**
  * Reads the configuration; throws with the variable's name when a value is unusable.
  *
@@ -41,6 +58,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
  * readConfig({ PORT: '0', DATA_DIR: '/srv/transcripts' }).port // 0
  */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production';
   const logLevel = (env.LOG_LEVEL ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel))
     throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`);
@@ -52,6 +70,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 1024 ** 3),
     responseCacheBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 0, 1024 ** 4),
     logLevel,
-    production: env.NODE_ENV === 'production',
+    production,
+    limits: {
+      maxDepth: integer(env, 'MAX_DEPTH', DEFAULT_LIMITS.maxDepth, 1, 1000),
+      maxAliases: integer(env, 'MAX_ALIASES', DEFAULT_LIMITS.maxAliases, 0, 100_000),
+      maxDirectives: integer(env, 'MAX_DIRECTIVES', DEFAULT_LIMITS.maxDirectives, 0, 100_000),
+      maxTokens: integer(env, 'MAX_TOKENS', DEFAULT_LIMITS.maxTokens, 10, 10_000_000),
+      maxCost: integer(env, 'MAX_COST', DEFAULT_LIMITS.maxCost, 1, 1e12),
+    },
+    introspection: flag(env, 'INTROSPECTION', !production),
+    routerSecret: env.ROUTER_SECRET ? env.ROUTER_SECRET : undefined,
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
 }
