@@ -25,8 +25,8 @@ async function shutdown(code: number): Promise<never> {
   }
   process.exit(code);
 }
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
 
 try {
   const config = readSupergraphConfig();

@@ -19,6 +19,7 @@ import { ResponseCache } from './response-cache.js';
 import { logDiagnostics, type Logger } from './logger.js';
 
 export interface RunningServer {
+  /** The archive being served. */
   /** e.g. `http://127.0.0.1:4001/graphql`. */
   readonly url: string;
   readonly port: number;
@@ -49,11 +50,21 @@ export function createApollo(options: {
   introspection?: boolean;
   limits?: Limits;
   httpServer?: http.Server;
+  /** How long stopping waits for in-flight requests; default 10 s. */
+  stopGraceMs?: number;
   logger?: Logger;
   plugins?: readonly ApolloServerPlugin<Context>[];
 }): ApolloServer<Context> {
   const plugins: ApolloServerPlugin<Context>[] = [...(options.plugins ?? [])];
-  if (options.httpServer) plugins.push(ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }));
+  if (options.httpServer) {
+    // On stop: refuse new connections, let in-flight requests finish (bounded), then close the rest.
+    plugins.push(
+      ApolloServerPluginDrainHttpServer({
+        httpServer: options.httpServer,
+        stopGracePeriodMillis: options.stopGraceMs ?? 10_000,
+      }),
+    );
+  }
   const introspection = options.introspection ?? !options.production;
   // The Sandbox, embedded at GET /graphql, opening with a tour of the graph; off with introspection.
   plugins.push(
@@ -85,24 +96,19 @@ export function createApollo(options: {
  */
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
-  const startedAt = performance.now();
-  const archive = await loadArchive(config.dataDir, { maxBytes: config.maxFileBytes });
-  logDiagnostics(logger, archive.diagnostics);
-  logger.info(
-    { dataDir: config.dataDir, ...archive.stats, ms: Math.round(performance.now() - startedAt) },
-    `loaded ${archive.stats.segments} segments from ${archive.stats.files} files`,
-  );
-
   const httpServer = http.createServer();
   const apollo = createApollo({
     production: config.production,
     introspection: config.introspection,
     limits: config.limits,
     httpServer,
+    stopGraceMs: config.shutdownGraceMs,
     logger,
     plugins: options.plugins ?? [],
   });
   await apollo.start();
+  // Listen before loading, so probes see `starting` (503) instead of a refused connection.
+  let archive: Archive | null = null;
   httpServer.on(
     'request',
     createRequestHandler({
@@ -110,6 +116,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       archive: () => archive,
       maxBodyBytes: config.maxBodyBytes,
       cache: new ResponseCache(config.responseCacheBytes),
+      ...(config.routerSecret ? { routerSecret: config.routerSecret } : {}),
       ...(options.onBatch ? { onBatch: options.onBatch } : {}),
       onError: (error) => logger.error({ err: error }, 'request failed'),
     }),
@@ -122,6 +129,21 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const host =
     config.host === undefined || config.host === '::' || config.host === '0.0.0.0' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`;
+  logger.info({ port }, `listening on port ${port}, loading ${config.dataDir}`);
+
+  const startedAt = performance.now();
+  try {
+    archive = await loadArchive(config.dataDir, { maxBytes: config.maxFileBytes });
+  } catch (error) {
+    await apollo.stop();
+    throw error;
+  }
+  logDiagnostics(logger, archive.diagnostics);
+  logger.info(
+    { dataDir: config.dataDir, ...archive.stats, ms: Math.round(performance.now() - startedAt) },
+    `loaded ${archive.stats.segments} segments from ${archive.stats.files} files`,
+  );
   logger.info({ url }, `transcript subgraph ready at ${url}`);
-  return { url, port, archive, apollo, stop: () => apollo.stop() };
+  const loaded = archive;
+  return { url, port, archive: loaded, apollo, stop: () => apollo.stop() };
 }

@@ -2,6 +2,7 @@
  * The HTTP layer: Apollo Server on plain `node:http` (the same shape as Apollo's own standalone server,
  * with a bounded body), plus `/health` and the transcript and chapter downloads.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 
 import { HeaderMap, type ApolloServer } from '@apollo/server';
@@ -20,6 +21,8 @@ export interface HttpOptions {
   readonly onBatch?: BatchObserver;
   /** Serves repeated operations without executing them again. */
   readonly cache?: ResponseCache;
+  /** When set, every request but `/health` must carry this value in `router-authorization`. */
+  readonly routerSecret?: string;
   /** Called with errors that escape a request, for logging. */
   readonly onError?: (error: unknown) => void;
 }
@@ -42,6 +45,7 @@ class HttpError extends Error {
  * const server = http.createServer(createRequestHandler({ apollo, archive: () => archive, maxBodyBytes: 2 ** 21 }));
  */
 export function createRequestHandler(options: HttpOptions): http.RequestListener {
+  const secret = options.routerSecret ? digest(options.routerSecret) : null;
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = url.pathname.replace(/\/+$/, '') || '/';
@@ -52,6 +56,12 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
       else res.destroy();
     };
     if (route === '/health') return health(res, options.archive());
+    // Before anything is read or parsed: without the router's secret there is nothing to talk about.
+    if (secret !== null && !secretMatches(req.headers['router-authorization'], secret)) {
+      return sendJson(res, 401, {
+        errors: [{ message: 'router-authorization header missing or wrong', extensions: { code: 'UNAUTHENTICATED' } }],
+      });
+    }
     const download = /^\/(transcripts|chapters)\/([^/]+)\.([a-z]+)$/.exec(route);
     if (download) return sendDownload(res, options.archive(), download[1]!, download[2]!, download[3]!);
     if (route === '/') {
@@ -64,6 +74,14 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
       graphql(req, res, url, options).catch(fail);
     });
   };
+}
+
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/** Constant-time comparison; hashing first makes the time independent of the lengths too. */
+function secretMatches(given: string | string[] | undefined, expected: Buffer): boolean {
+  if (typeof given !== 'string') return false;
+  return timingSafeEqual(digest(given), expected);
 }
 
 function health(res: http.ServerResponse, archive: Archive | null): void {

@@ -8,18 +8,26 @@ const logger = createLogger(config.logLevel);
 
 try {
   const server = await startServer(config, { logger });
+  let stopping = false;
   const shutdown = (signal: string): void => {
-    logger.info({ signal }, 'shutting down');
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing in-flight requests');
     server.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  // `on`, not `once`: a listener must stay registered while draining, or a loader such as tsx, seeing no
+  // listener left, re-sends the signal and the process dies mid-drain.
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 } catch (error) {
   logger.fatal({ err: error }, `cannot start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
