@@ -7,7 +7,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 
-import { loadArchive } from '../archive/load.js';
+import { ArchiveStore } from '../archive/store.js';
+import { watchArchive } from '../archive/watch.js';
 import type { Archive } from '../archive/types.js';
 import type { BatchObserver, Context } from '../context.js';
 import { createSchema } from '../schema.js';
@@ -19,10 +20,12 @@ import { ResponseCache } from './response-cache.js';
 import { logDiagnostics, type Logger } from './logger.js';
 
 export interface RunningServer {
-  /** The archive being served. */
+  /** Where the archive comes from, and its reloads. */
+  readonly store: ArchiveStore;
   /** e.g. `http://127.0.0.1:4001/graphql`. */
   readonly url: string;
   readonly port: number;
+  /** The archive being served now. */
   readonly archive: Archive;
   readonly apollo: ApolloServer<Context>;
   /** Stops accepting connections, lets in-flight requests finish, and stops Apollo. */
@@ -108,12 +111,12 @@ export async function startServer(config: Config, options: StartOptions): Promis
   });
   await apollo.start();
   // Listen before loading, so probes see `starting` (503) instead of a refused connection.
-  let archive: Archive | null = null;
+  const store = new ArchiveStore(config.dataDir, config.maxFileBytes);
   httpServer.on(
     'request',
     createRequestHandler({
       apollo,
-      archive: () => archive,
+      archive: () => store.archive,
       maxBodyBytes: config.maxBodyBytes,
       cache: new ResponseCache(config.responseCacheBytes),
       ...(config.routerSecret ? { routerSecret: config.routerSecret } : {}),
@@ -131,19 +134,49 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`;
   logger.info({ port }, `listening on port ${port}, loading ${config.dataDir}`);
 
-  const startedAt = performance.now();
+  let first;
   try {
-    archive = await loadArchive(config.dataDir, { maxBytes: config.maxFileBytes });
+    first = await store.reload();
   } catch (error) {
     await apollo.stop();
     throw error;
   }
-  logDiagnostics(logger, archive.diagnostics);
+  logDiagnostics(logger, first.archive.diagnostics);
   logger.info(
-    { dataDir: config.dataDir, ...archive.stats, ms: Math.round(performance.now() - startedAt) },
-    `loaded ${archive.stats.segments} segments from ${archive.stats.files} files`,
+    { dataDir: config.dataDir, ...first.archive.stats, ms: Math.round(first.ms) },
+    `loaded ${first.archive.stats.segments} segments from ${first.archive.stats.files} files`,
   );
-  logger.info({ url }, `transcript subgraph ready at ${url}`);
-  const loaded = archive;
-  return { url, port, archive: loaded, apollo, stop: () => apollo.stop() };
+  const watcher = config.watch
+    ? watchArchive(store, {
+        onReload: (summary) => {
+          logDiagnostics(logger, summary.fresh);
+          logger.info(
+            {
+              event: 'reload',
+              ...summary.archive.stats,
+              read: summary.read,
+              removed: summary.removed,
+              keptLastGood: summary.keptLastGood,
+              ms: Math.round(summary.ms),
+            },
+            `reloaded: ${summary.read} files read, ${summary.removed} removed`,
+          );
+        },
+        onError: (error) => logger.error({ err: error }, 'reload failed; still serving the previous archive'),
+      })
+    : null;
+  logger.info({ url, watch: config.watch }, `transcript subgraph ready at ${url}`);
+  return {
+    url,
+    port,
+    store,
+    get archive() {
+      return store.archive!;
+    },
+    apollo,
+    stop: async () => {
+      watcher?.close();
+      await apollo.stop();
+    },
+  };
 }

@@ -27,6 +27,8 @@ export interface Config {
   readonly introspection: boolean;
   /** When set, only requests with this `router-authorization` header are served. `ROUTER_SECRET`. */
   readonly routerSecret: string | undefined;
+  /** Reload when files under DATA_DIR change. `WATCH`, default on outside production. */
+  readonly watch: boolean;
   /** How long SIGTERM waits for in-flight requests, in ms. `SHUTDOWN_GRACE_MS`, default 10000. */
   readonly shutdownGraceMs: number;
 }
@@ -80,6 +82,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     introspection: flag(env, 'INTROSPECTION', !production),
     routerSecret: env.ROUTER_SECRET ? env.ROUTER_SECRET : undefined,
+    watch: flag(env, 'WATCH', !production),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
   };
 }
