@@ -1,6 +1,7 @@
 /** The identity rule shared by segment, series and speaker ids. */
 
-const SPECIAL: Readonly<Record<string, string>> = {
+/** Lower-case letters that NFKD does not decompose, spelled out the way the identity rule wants them. */
+export const SPECIAL_LETTERS: Readonly<Record<string, string>> = {
   ø: 'o',
   ß: 'ss',
   æ: 'ae',
@@ -10,7 +11,7 @@ const SPECIAL: Readonly<Record<string, string>> = {
   þ: 'th',
   ð: 'd',
 };
-const SPECIAL_RE = new RegExp(`[${Object.keys(SPECIAL).join('')}]`, 'g');
+const SPECIAL_RE = new RegExp(`[${Object.keys(SPECIAL_LETTERS).join('')}]`, 'g');
 
 /**
  * Turns a name into an id: lower case; `ø`→`o`, `ß`→`ss`, `æ`→`ae`, `ł`→`l`, `đ`→`d`, `þ`→`th`; other
@@ -39,7 +40,7 @@ const memo = new Map<string, string>();
 function computeSlug(name: string): string {
   return name
     .toLowerCase()
-    .replace(SPECIAL_RE, (c) => SPECIAL[c]!)
+    .replace(SPECIAL_RE, (c) => SPECIAL_LETTERS[c]!)
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
     .replace(/[^\p{L}\p{N}]+/gu, '-')

@@ -4,19 +4,12 @@
  * leaves alone (`ø`->`o`, `ß`->`ss`, `æ`->`ae`, ...), so `weiss` finds `Weiß` as it finds the speaker `soren-weiss`.
  */
 
-// ς -> σ: lower-casing a whole text makes a final sigma that lower-casing one letter would not.
-const SPECIAL: Readonly<Record<string, string>> = {
-  ø: 'o',
-  ß: 'ss',
-  æ: 'ae',
-  œ: 'oe',
-  ł: 'l',
-  đ: 'd',
-  þ: 'th',
-  ð: 'd',
-  ς: 'σ',
-};
-const SPECIAL_RE = /[øßæœłđþðς]/g;
+import { SPECIAL_LETTERS } from '../parser/slug.js';
+
+// ς -> σ on top of the identity rule's letters: lower-casing a whole text makes a final sigma that lower-casing
+// one letter would not.
+const SPECIAL: Readonly<Record<string, string>> = { ...SPECIAL_LETTERS, ς: 'σ' };
+const SPECIAL_RE = new RegExp(`[${Object.keys(SPECIAL).join('')}]`, 'g');
 const ASCII = /^[\x00-\x7f]*$/;
 const ASCII_WORD = /[a-z0-9]+/g;
 const WORD = /[\p{L}\p{N}]+/gu;
