@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 
@@ -6,23 +6,34 @@ import { describe, expect, it } from 'vitest';
 
 import { repoPath } from '../helpers/paths.js';
 
+/** Starts src/server/main.ts on the shipped data and waits for its "ready" log line. */
+async function startMain(): Promise<{
+  child: ChildProcess;
+  url: string;
+  logs: Record<string, unknown>[];
+  exited: Promise<number | null>;
+}> {
+  const child = spawn(process.execPath, ['--import', 'tsx', repoPath('src/server/main.ts')], {
+    cwd: repoPath('.'),
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'data', LOG_LEVEL: 'info', NODE_ENV: 'test' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const logs: Record<string, unknown>[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      if (typeof entry.url === 'string') resolve(entry.url);
+    });
+    void exited.then((code) => reject(new Error(`exited early with ${code}`)));
+  });
+  return { child, url, logs, exited };
+}
+
 describe('the server process (src/server/main.ts)', () => {
   it('starts on the shipped data, logs JSON lines, answers, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', repoPath('src/server/main.ts')], {
-      cwd: repoPath('.'),
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'data', LOG_LEVEL: 'info', NODE_ENV: 'test' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const logs: Record<string, unknown>[] = [];
-    const url = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (typeof entry.url === 'string') resolve(entry.url);
-      });
-      void exited.then((code) => reject(new Error(`exited early with ${code}`)));
-    });
+    const { child, url, logs, exited } = await startMain();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     expect(logs.find((l) => l.msg === 'loaded 1 segments from 1 files')).toMatchObject({ turns: 17, errors: 0 });
 
@@ -36,21 +47,7 @@ describe('the server process (src/server/main.ts)', () => {
 
 describe('graceful shutdown', () => {
   it('on SIGTERM, finishes a request in flight, then exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', repoPath('src/server/main.ts')], {
-      cwd: repoPath('.'),
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'data', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const logs: Record<string, unknown>[] = [];
-    const url = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        logs.push(entry);
-        if (typeof entry.url === 'string') resolve(entry.url);
-      });
-      void exited.then((code) => reject(new Error(`exited early with ${code}`)));
-    });
+    const { child, url, logs, exited } = await startMain();
     const { port } = new URL(url);
     const body = JSON.stringify({ query: '{ speaker(id: "dustin") { name turnCount } }' });
     // Send the headers and half the body, so the request is in flight when SIGTERM arrives.
