@@ -108,9 +108,22 @@ const writer = setInterval(() => {
 (globalThis as { gc?: () => void }).gc?.();
 const start = { heapMB: process.memoryUsage().heapUsed / 1e6, rssMB: process.memoryUsage().rss / 1e6 };
 const loadsBefore = server.store.loads;
+// Memory every 30 s (after a collection), so growth can be told from a plateau.
+const samples: { s: number; heapMB: number; rssMB: number }[] = [];
+const began = Date.now();
+const sampler = setInterval(() => {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  samples.push({
+    s: Math.round((Date.now() - began) / 1000),
+    heapMB: +(m.heapUsed / 1e6).toFixed(1),
+    rssMB: +(m.rss / 1e6).toFixed(1),
+  });
+}, 30_000);
 console.error(`soak: ${seconds} s against ${server.url}, ${files.length} files, live reload on`);
 const [good, bad] = await Promise.all([load(valid), load(invalid)]);
 clearInterval(writer);
+clearInterval(sampler);
 await new Promise((resolve) => setTimeout(resolve, 1000));
 (globalThis as { gc?: () => void }).gc?.();
 const end = { heapMB: process.memoryUsage().heapUsed / 1e6, rssMB: process.memoryUsage().rss / 1e6 };
@@ -122,6 +135,7 @@ const report = {
   reloads: server.store.loads - loadsBefore,
   heapMB: { start: +start.heapMB.toFixed(1), end: +end.heapMB.toFixed(1) },
   rssMB: { start: +start.rssMB.toFixed(1), end: +end.rssMB.toFixed(1) },
+  samples,
 };
 console.log(JSON.stringify(report, null, 2));
 await server.stop();
