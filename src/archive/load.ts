@@ -7,14 +7,12 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import { DEFAULT_MAX_BYTES, diagnostic, parseTranscript, type ParseResult } from '../parser/index.js';
-import { buildArchive } from './build.js';
+import { ArchiveStore } from './store.js';
 import type { Archive } from './types.js';
 
 export interface LoadOptions {
   /** Largest accepted file, in bytes. Default 10 MiB. */
   readonly maxBytes?: number;
-  /** Files read and parsed between two yields to the event loop. Default 64. */
-  readonly batchSize?: number;
 }
 
 const TRANSCRIPT = /\.(?:md|markdown|txt)$/i;
@@ -55,7 +53,7 @@ async function isFile(file: string): Promise<boolean> {
 /**
  * Reads and parses one file. Never throws: an unreadable or oversized file becomes an error diagnostic.
  * Synchronous on purpose: a plain read is several times cheaper than a trip through libuv's thread pool, and
- * `loadArchive` yields to the event loop between batches of files.
+ * the store yields to the event loop between batches of files.
  *
  * @example
  * readTranscript('data', 'show/ep1.md') // { ok: true, segment, warnings } | { ok: false, errors, warnings }
@@ -94,13 +92,6 @@ export function readTranscript(dataDir: string, relative: string, maxBytes = DEF
  * console.log(archive.stats); // { series: 1, episodes: 1, segments: 1, turns: 17, speakers: 2, ... }
  */
 export async function loadArchive(dataDir: string, options: LoadOptions = {}): Promise<Archive> {
-  const files = await listTranscriptFiles(dataDir);
-  const results: ParseResult[] = [];
-  const batch = options.batchSize ?? 64;
-  for (let i = 0; i < files.length; i += batch) {
-    for (const file of files.slice(i, i + batch)) results.push(readTranscript(dataDir, file, options.maxBytes));
-    // Let requests and timers run between batches (a reload happens while the server is serving).
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return buildArchive(results);
+  // One load is a store's first reload: the same reading, yielding and building as a live server's.
+  return (await new ArchiveStore(dataDir, options.maxBytes).reload()).archive;
 }

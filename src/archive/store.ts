@@ -4,7 +4,7 @@
  * with. A file that breaks keeps serving its last good version (its errors are still reported) until it is fixed;
  * a deleted file leaves.
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Diagnostic, ParseResult, ParsedSegment } from '../parser/index.js';
@@ -29,6 +29,14 @@ export interface ReloadSummary {
   /** Diagnostics of the files read in this reload (the others were reported when they were read). */
   readonly fresh: readonly Diagnostic[];
   readonly ms: number;
+}
+
+function statOrNull(file: string): { size: number; mtimeMs: number } | null {
+  try {
+    return statSync(file);
+  } catch {
+    return null;
+  }
 }
 
 export class ArchiveStore {
@@ -90,7 +98,7 @@ export class ArchiveStore {
     const fresh: Diagnostic[] = [];
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      const info = await stat(path.join(this.dataDir, name)).catch(() => null);
+      const info = statOrNull(path.join(this.dataDir, name));
       const known = this.files.get(name);
       let result: ParseResult;
       if (known && info && known.size === info.size && known.mtimeMs === info.mtimeMs) {
