@@ -74,9 +74,21 @@ export function readSupergraphConfig(file = path.join(root, 'supergraph.yaml')):
   });
 }
 
-function subgraphOf(error: GraphQLError): string | undefined {
-  const fromMessage = /^\[([^\]]+)\]/.exec(error.message)?.[1];
-  return fromMessage ?? (error.extensions?.subgraph as string | undefined);
+/** Apollo's and The Guild's composers both report GraphQLErrors, naming the subgraph as a `[name]` prefix. */
+function graphqlErrors(
+  composer: 'apollo' | 'guild',
+  errors: readonly GraphQLError[] | undefined,
+): CompositionMessage[] {
+  return (errors ?? []).map((e) => {
+    const subgraph = /^\[([^\]]+)\]/.exec(e.message)?.[1] ?? (e.extensions?.subgraph as string | undefined);
+    return {
+      composer,
+      severity: 'error',
+      code: String(e.extensions?.code ?? 'COMPOSITION_ERROR'),
+      message: e.message,
+      ...(subgraph ? { subgraph } : {}),
+    };
+  });
 }
 
 /**
@@ -88,16 +100,9 @@ function subgraphOf(error: GraphQLError): string | undefined {
 export function composeAll(subgraphs: readonly SubgraphSource[]): CompositionResult {
   const messages: CompositionMessage[] = [];
 
-  const apollo = composeApollo(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));
-  for (const e of apollo.errors ?? []) {
-    messages.push({
-      composer: 'apollo',
-      severity: 'error',
-      code: String(e.extensions?.code ?? 'COMPOSITION_ERROR'),
-      message: e.message,
-      ...(subgraphOf(e) ? { subgraph: subgraphOf(e)! } : {}),
-    });
-  }
+  const services = subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) }));
+  const apollo = composeApollo(services);
+  messages.push(...graphqlErrors('apollo', apollo.errors));
   for (const h of apollo.hints ?? []) {
     messages.push({
       composer: 'apollo',
@@ -126,16 +131,8 @@ export function composeAll(subgraphs: readonly SubgraphSource[]): CompositionRes
     });
   }
 
-  const guild = composeGuild(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));
-  for (const e of guild.errors ?? []) {
-    messages.push({
-      composer: 'guild',
-      severity: 'error',
-      code: String(e.extensions?.code ?? 'COMPOSITION_ERROR'),
-      message: e.message,
-      ...(subgraphOf(e) ? { subgraph: subgraphOf(e)! } : {}),
-    });
-  }
+  const guild = composeGuild(services);
+  messages.push(...graphqlErrors('guild', guild.errors));
 
   return {
     messages,
