@@ -3,6 +3,9 @@
  * measured in the same run, prints one table and writes bench/results.json. Speed is only ever reported as
  * ratios to those anchors: the machines are shared and absolute times drift.
  *
+ * Runs with NODE_ENV=production (set by the npm script), as a deployed server does: graphql-js then skips its
+ * development-only checks, for this process and every server it starts.
+ *
  * Quick mode (default): ingest of ~1k files, 3 s per serving scenario. --full adds ingest of ~10k files
  * (~62 MB) and runs 10 s per scenario. Corpora are generated (seeded) under bench/corpus/ on first use.
  */

@@ -152,6 +152,8 @@ async function graphql(
     httpGraphQLRequest: { method, headers, search: url.search, body },
     context: async () => createContext(archive, options.onBatch),
   });
+  // Answers change with every reload: nobody downstream should keep them (the response cache here is per archive).
+  if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {

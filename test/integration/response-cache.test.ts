@@ -28,6 +28,7 @@ describe('response cache', () => {
     const firstText = await first.text();
     const second = await post(body);
     expect(second.headers.get('x-response-cache')).toBe('hit');
+    expect([first.headers.get('cache-control'), second.headers.get('cache-control')]).toEqual(['no-store', 'no-store']);
     expect(second.headers.get('content-type')).toBe(first.headers.get('content-type'));
     expect(await second.text()).toBe(firstText);
     expect(JSON.parse(firstText)).toEqual({ data: { speaker: { name: 'Stefan', turnCount: 10 } } });
