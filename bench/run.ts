@@ -10,9 +10,8 @@
  * (~62 MB) and runs 10 s per scenario. Corpora are generated (seeded) under bench/corpus/ on first use.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +23,7 @@ import { parseSearchQuery } from '../src/search/query.js';
 import { fold, words } from '../src/search/text.js';
 import { createApollo } from '../src/server/app.js';
 import { generateCorpus, random } from './generate-corpus.js';
+import { runLoad, type LoadResult } from './load-client.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const argv = process.argv.slice(2);
@@ -152,29 +152,15 @@ interface Load {
   readonly bodies: readonly string[];
 }
 
-/**
- * Runs the load generator (bench/load.ts) in its own process against `url`. A watchdog kills a run that
- * outlives its duration by 30 s, and the run is tried again once.
- */
-async function cannon(
-  url: string,
-  load: Load,
-  attempt = 1,
-): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'bodies.json');
-  writeFileSync(file, JSON.stringify(load.bodies));
-  const child = spawn(process.execPath, ['--import', 'tsx', here('./load.ts'), url, String(duration), file], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const watchdog = setTimeout(() => child.kill('SIGKILL'), (duration + 30) * 1000);
-  const code = await new Promise((resolve) => child.once('exit', resolve));
-  clearTimeout(watchdog);
-  rmSync(path.dirname(file), { recursive: true, force: true });
-  if (code === 0) return JSON.parse(out) as { rps: number; p50: number; p99: number; errors: number };
-  if (attempt < 2) return cannon(url, load, attempt + 1);
-  throw new Error(`load generator failed twice on ${load.title}`);
+/** One load run against `url`, tried again once if the load generator fails (see runLoad's watchdog). */
+async function cannon(url: string, load: Load): Promise<LoadResult> {
+  try {
+    return await runLoad(url, duration, load.bodies);
+  } catch {
+    return runLoad(url, duration, load.bodies).catch(() => {
+      throw new Error(`load generator failed twice on ${load.title}`);
+    });
+  }
 }
 
 const body = (query: string, variables?: object) => JSON.stringify({ query, variables });

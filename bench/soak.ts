@@ -4,20 +4,18 @@
  * separately, invalid ones, while a writer keeps editing, breaking, fixing, adding and deleting transcript files.
  * Reports requests, errors (valid operations must have none), reloads, and heap/RSS at start and end.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { startServer } from '../src/server/app.js';
 import { readConfig } from '../src/server/config.js';
 import { createLogger } from '../src/server/logger.js';
 import { generateCorpus, random } from './generate-corpus.js';
+import { runLoad } from './load-client.js';
 
 const argv = process.argv.slice(2);
 const seconds = Number(argv[argv.indexOf('--seconds') + 1]) || 60;
-const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'soak-'));
 generateCorpus({ out: dir, episodes: 40, seed: 1 });
 const server = await startServer(
@@ -61,21 +59,9 @@ const invalid = [
   body(`{ ${Array.from({ length: 40 }, (_, i) => `a${i}: allSeries { id }`).join(' ')} }`),
 ];
 
-function load(bodies: string[]): Promise<{ rps: number; errors: number; requests: number }> {
-  const file = path.join(dir, '.bodies-' + Math.random().toString(36).slice(2) + '.json');
-  writeFileSync(file, JSON.stringify(bodies));
-  const child = spawn(process.execPath, ['--import', 'tsx', here('./load.ts'), server.url, String(seconds), file], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
-      const r = JSON.parse(out) as { rps: number; errors: number };
-      resolve({ ...r, requests: Math.round(r.rps * seconds) });
-    }),
-  );
+async function load(bodies: string[]): Promise<{ rps: number; errors: number; requests: number }> {
+  const r = await runLoad(server.url, seconds, bodies);
+  return { ...r, requests: Math.round(r.rps * seconds) };
 }
 
 // The writer: every 150 ms, one edit somewhere in the archive.
