@@ -1,6 +1,16 @@
+import { createRequire } from 'node:module';
+
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // Node resolves `graphql` to its CommonJS build (the package has no exports map), and so do the CommonJS
+    // libraries around it (@apollo/subgraph, composers). Vite would pick the ESM build for our own imports:
+    // two copies of graphql whose types fail each other's instanceof checks. One copy, as in production.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

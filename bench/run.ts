@@ -225,23 +225,27 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
   const out: Record<string, unknown> = { a: floorA, b: floorB };
   // Each operation three ways: the cache off (every request executes), varied bodies with the cache on (200
   // distinct requests cycling, as a busy router's traffic does), and one body repeated (a cache hit each time).
-  for (const cache of ['off', 'on'] as const) {
+  // The same without plans ("Apollo only") shows what planned execution adds.
+  for (const mode of ['apollo', 'off', 'on'] as const) {
     const ours = await startProcess(here('../src/server/main.ts'), {
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       NODE_ENV: 'production',
-      RESPONSE_CACHE_MAX_BYTES: cache === 'off' ? '0' : String(64 * 1024 * 1024),
+      RESPONSE_CACHE_MAX_BYTES: mode === 'on' ? String(64 * 1024 * 1024) : '0',
+      PLANNED_EXECUTION: mode === 'apollo' ? '0' : '1',
     });
     for (const load of loads) {
       const runs: [string, readonly string[]][] =
-        cache === 'off'
-          ? [['no cache', load.bodies]]
-          : [
-              ['cache, varied', load.bodies],
-              ['cache, repeated', load.bodies.slice(0, 1)],
-            ];
+        mode === 'apollo'
+          ? [['no cache, Apollo only', load.bodies]]
+          : mode === 'off'
+            ? [['no cache', load.bodies]]
+            : [
+                ['cache, varied', load.bodies],
+                ['cache, repeated', load.bodies.slice(0, 1)],
+              ];
       for (const [label, bodies] of runs) {
         const r = await cannon(ours.url, { title: load.title, bodies });
         row(

@@ -18,6 +18,7 @@ import { createSchema } from '../schema.js';
 import type { Config } from './config.js';
 import { EXAMPLE_OPERATION } from './example.js';
 import { createRequestHandler } from './http.js';
+import { PlannedOperations } from './planned.js';
 import { DEFAULT_LIMITS, limitErrorCodes, queryLimits, type Limits } from './limits.js';
 import { ResponseCache } from './response-cache.js';
 import { logDiagnostics, type Logger } from './logger.js';
@@ -31,6 +32,8 @@ export interface RunningServer {
   /** The archive being served now. */
   readonly archive: Archive;
   readonly apollo: ApolloServer<Context>;
+  /** Planned execution of repeated operations, when on (its stats count planned answers and bail-outs). */
+  readonly planned: PlannedOperations | undefined;
   /** Stops accepting connections, lets in-flight requests finish, and stops Apollo. */
   stop(): Promise<void>;
 }
@@ -108,6 +111,7 @@ export function createApollo(options: {
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
   const httpServer = http.createServer();
+  const planned = config.plannedExecution ? new PlannedOperations(createSchema()) : undefined;
   const apollo = createApollo({
     production: config.production,
     introspection: config.introspection,
@@ -115,7 +119,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     httpServer,
     stopGraceMs: config.shutdownGraceMs,
     logger,
-    plugins: options.plugins ?? [],
+    plugins: [...(options.plugins ?? []), ...(planned ? [planned.plugin() as ApolloServerPlugin<Context>] : [])],
   });
   await apollo.start();
   // Listen before loading, so probes see `starting` (503) instead of a refused connection.
@@ -127,6 +131,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       archive: () => store.archive,
       maxBodyBytes: config.maxBodyBytes,
       cache: new ResponseCache(config.responseCacheBytes),
+      ...(planned ? { planned } : {}),
       ...(config.routerSecret ? { routerSecret: config.routerSecret } : {}),
       ...(options.onBatch ? { onBatch: options.onBatch } : {}),
       onError: (error) => logger.error({ err: error }, 'request failed'),
@@ -182,6 +187,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       return store.archive!;
     },
     apollo,
+    planned,
     stop: async () => {
       watcher?.close();
       await apollo.stop();

@@ -17,6 +17,11 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Bytes of responses kept for repeated operations. `RESPONSE_CACHE_MAX_BYTES`, default 64 MiB; 0 turns it off. */
   readonly responseCacheBytes: number;
+  /**
+   * Answer repeated operations from plans of the documents Apollo accepted, skipping its pipeline.
+   * `PLANNED_EXECUTION`, default on.
+   */
+  readonly plannedExecution: boolean;
   /** pino level. `LOG_LEVEL`, default `info`. */
   readonly logLevel: string;
   /** `NODE_ENV === 'production'`. */
@@ -71,6 +76,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxFileBytes: integer(env, 'MAX_FILE_BYTES', DEFAULT_MAX_BYTES, 1, 1024 ** 3),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 1024 ** 3),
     responseCacheBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 0, 1024 ** 4),
+    plannedExecution: flag(env, 'PLANNED_EXECUTION', true),
     logLevel,
     production,
     limits: {

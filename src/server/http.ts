@@ -11,6 +11,7 @@ import cors from 'cors';
 import type { Archive } from '../archive/types.js';
 import { createContext, type BatchObserver, type Context } from '../context.js';
 import { CHAPTERS_CONTENT_TYPE, DOWNLOADS, renderChapters, renderTranscript } from '../export/transcript.js';
+import { plannableBody, type PlannedOperations } from './planned.js';
 import type { ResponseCache } from './response-cache.js';
 
 export interface HttpOptions {
@@ -21,6 +22,8 @@ export interface HttpOptions {
   readonly onBatch?: BatchObserver;
   /** Serves repeated operations without executing them again. */
   readonly cache?: ResponseCache;
+  /** Runs operations Apollo already accepted through their plans, skipping Apollo's pipeline. */
+  readonly planned?: PlannedOperations;
   /** When set, every request but `/health` must carry this value in `router-authorization`. */
   readonly routerSecret?: string;
   /** Called with errors that escape a request, for logging. */
@@ -143,6 +146,21 @@ async function graphql(
       return;
     }
     body = parseBody(text, req.headers['content-type']);
+    const plannable = options.planned && plannableRequest(req) ? plannableBody(body) : null;
+    if (plannable) {
+      const answer = await options.planned!.answer(
+        plannable,
+        req.headers.accept ?? '',
+        createContext(archive, options.onBatch),
+      );
+      if (answer) {
+        // As Node does for Apollo's answer (one end() before the head is written): a length, not chunks.
+        res.writeHead(200, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+        res.end(answer.body);
+        if (cacheKey !== null) options.cache!.set(archive, cacheKey, 200, Object.entries(answer.headers), answer.body);
+        return;
+      }
+    }
   }
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
@@ -156,6 +174,15 @@ async function graphql(
   if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
+  if (
+    options.planned &&
+    method === 'POST' &&
+    res.statusCode === 200 &&
+    response.body.kind === 'complete' &&
+    plannableRequest(req)
+  ) {
+    options.planned.learnHeaders(req.headers.accept ?? '', response.headers);
+  }
   if (response.body.kind === 'complete') {
     if (cacheKey !== null)
       options.cache!.set(archive, cacheKey, res.statusCode, response.headers, response.body.string);
@@ -164,6 +191,14 @@ async function graphql(
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/** A JSON POST that asks for no federated trace (a plan runs no tracing). */
+function plannableRequest(req: http.IncomingMessage): boolean {
+  return (
+    /^application\/json\b/i.test(req.headers['content-type'] ?? '') &&
+    req.headers['apollo-federation-include-trace'] === undefined
+  );
 }
 
 function nodeHeaders(req: http.IncomingMessage): { get(name: string): string | undefined } {

@@ -50,8 +50,11 @@ let people: PeopleServer;
 let supergraphSdl: string;
 beforeAll(async () => {
   corpus = makeCorpus();
-  // No response cache: the recorder counts requests that reach execution.
-  transcripts = await startTestServer(corpus.dir, undefined, [recorder('transcripts')], { responseCacheBytes: 0 });
+  // No response cache and no plans: the recorder, an Apollo plugin, must see every request reach Apollo.
+  transcripts = await startTestServer(corpus.dir, undefined, [recorder('transcripts')], {
+    responseCacheBytes: 0,
+    plannedExecution: false,
+  });
   people = await startPeopleServer({ port: 0, host: '127.0.0.1', plugins: [recorder('people')] });
   const urls: Record<string, string> = { transcripts: transcripts.url, people: people.url };
   const subgraphs = readSupergraphConfig().map((s) => ({ ...s, url: urls[s.name]! }));

@@ -1,0 +1,435 @@
+/**
+ * A planned executor for operations the reference executor (graphql-js, run by Apollo Server) has already
+ * accepted. An operation is turned once into a tree of closures, one per field: which resolver, which
+ * arguments (computed once per request, not once per object as graphql-js does), how to complete the value.
+ * Running the plan then does only the work that depends on the data.
+ *
+ * No code is generated from the query (no `new Function`, unlike graphql-jit): the plan is plain closures.
+ *
+ * It covers the happy path only and says so: anything it does not handle exactly like graphql-js (a field
+ * error, a null in a non-null position, a directive with a variable condition, introspection, a mutation)
+ * makes it bail out, and the caller runs the request through the reference executor instead. Queries are
+ * read-only, so running one again after a bail-out is safe. A differential test holds it to graphql-js.
+ */
+import {
+  defaultFieldResolver,
+  defaultTypeResolver,
+  getArgumentValues,
+  getVariableValues,
+  isAbstractType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  Kind,
+  typeFromAST,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLAbstractType,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLObjectType,
+  type GraphQLOutputType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+
+/** Thrown inside a plan when the request must go to the reference executor; never escapes `runPlan`. */
+class Bail extends Error {}
+
+/** What a plan needs at run time, one per request. */
+interface Run {
+  readonly contextValue: unknown;
+  readonly variableValues: Record<string, unknown>;
+  /** Per field plan: its arguments and its resolve info for this request, made on first use. */
+  readonly args: (Record<string, unknown> | undefined)[];
+  readonly infos: (GraphQLResolveInfo | undefined)[];
+}
+
+type Complete = (value: unknown, run: Run, field: FieldPlan) => unknown;
+
+interface FieldPlan {
+  readonly id: number;
+  readonly key: string;
+  /** The field's name (the key may be an alias). */
+  readonly name: string;
+  readonly nodes: readonly FieldNode[];
+  readonly parentType: GraphQLObjectType;
+  /** `__typename`: the parent type's name, no resolver. */
+  readonly typename: string | null;
+  readonly def: GraphQLField<unknown, unknown> | null;
+  readonly resolve: GraphQLFieldResolver<unknown, unknown> | null;
+  /** Arguments when they do not depend on variables (most fields): computed once, at planning. */
+  readonly staticArgs: Record<string, unknown> | null;
+  readonly complete: Complete;
+}
+
+interface ObjectPlan {
+  readonly fields: readonly FieldPlan[];
+}
+
+/** A planned operation, reusable across requests and archives (it holds only the schema and the document). */
+export interface Plan {
+  readonly schema: GraphQLSchema;
+  readonly operation: OperationDefinitionNode;
+  /** How many field plans there are: the size of a run's per-field arrays. */
+  readonly fieldCount: number;
+  /** Executes the root selection (Apollo Server passes no root value, so neither does this). */
+  readonly execute: (run: Run) => unknown;
+}
+
+export type PlanResult = { readonly ok: true; readonly data: Record<string, unknown> } | { readonly ok: false };
+
+const BAILED: PlanResult = { ok: false };
+
+const isPromise = (value: unknown): value is Promise<unknown> =>
+  typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+
+/**
+ * Plans `operationName` (or the only operation) of a document that already passed validation against `schema`.
+ * Returns null for what the plan does not cover: mutations and subscriptions, introspection (`__schema`,
+ * `__type`), and `@skip`/`@include` whose condition is a variable.
+ *
+ * @example
+ * const plan = planOperation(schema, parse('{ allSeries { id } }'));
+ * const result = await runPlan(plan!, createContext(archive), {}); // { ok: true, data: { allSeries: [...] } }
+ */
+export function planOperation(schema: GraphQLSchema, document: DocumentNode, operationName?: string): Plan | null {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName
+    ? operations.find((o) => o.name?.value === operationName)
+    : operations.length === 1
+      ? operations[0]
+      : undefined;
+  const queryType = schema.getQueryType();
+  if (!operation || operation.operation !== 'query' || !queryType) return null;
+  const fragments: Record<string, FragmentDefinitionNode> = Object.create(null);
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+  let fieldCount = 0;
+
+  const collect = (type: GraphQLObjectType, sets: readonly SelectionSetNode[]): Map<string, FieldNode[]> => {
+    const fields = new Map<string, FieldNode[]>();
+    const visited = new Set<string>();
+    const walk = (set: SelectionSetNode): void => {
+      for (const selection of set.selections) {
+        if (!included(selection.directives)) continue;
+        if (selection.kind === Kind.FIELD) {
+          const key = selection.alias?.value ?? selection.name.value;
+          const group = fields.get(key);
+          if (group) group.push(selection);
+          else fields.set(key, [selection]);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          if (!selection.typeCondition || matches(schema, selection.typeCondition.name.value, type))
+            walk(selection.selectionSet);
+        } else {
+          const name = selection.name.value;
+          if (visited.has(name)) continue;
+          visited.add(name);
+          const fragment = fragments[name];
+          if (fragment && matches(schema, fragment.typeCondition.name.value, type)) walk(fragment.selectionSet);
+        }
+      }
+    };
+    for (const set of sets) walk(set);
+    return fields;
+  };
+
+  const objectPlan = (type: GraphQLObjectType, sets: readonly SelectionSetNode[]): ObjectPlan => {
+    const fields: FieldPlan[] = [];
+    for (const [key, nodes] of collect(type, sets)) {
+      const name = nodes[0]!.name.value;
+      const id = fieldCount++;
+      if (name === '__typename') {
+        const typename = type.name;
+        fields.push({
+          id,
+          key,
+          name,
+          nodes,
+          parentType: type,
+          typename,
+          def: null,
+          resolve: null,
+          staticArgs: null,
+          complete: (v) => v,
+        });
+        continue;
+      }
+      // Introspection is left to the reference executor (and is off in production anyway).
+      if (name.startsWith('__')) throw new Bail();
+      const def = type.getFields()[name];
+      if (!def) throw new Bail();
+      const subsets = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
+      const usesVariables = (nodes[0]!.arguments ?? []).some((a) => hasVariable(a.value));
+      fields.push({
+        id,
+        key,
+        name,
+        nodes,
+        parentType: type,
+        typename: null,
+        def,
+        resolve: def.resolve ?? null,
+        staticArgs: usesVariables ? null : getArgumentValues(def, nodes[0]!, {}),
+        complete: completer(def.type, subsets),
+      });
+    }
+    return { fields };
+  };
+
+  const completer = (type: GraphQLOutputType, sets: readonly SelectionSetNode[]): Complete => {
+    if (isNonNullType(type)) {
+      const inner = completer(type.ofType, sets);
+      return (value, run, field) => {
+        if (value === null || value === undefined) throw new Bail();
+        return inner(value, run, field);
+      };
+    }
+    const complete = nullableCompleter(type, sets);
+    return (value, run, field) => {
+      if (isPromise(value)) return value.then((v) => (v === null || v === undefined ? null : complete(v, run, field)));
+      if (value === null || value === undefined) return null;
+      return complete(value, run, field);
+    };
+  };
+
+  // Completes a value already known not to be null (a promise is awaited first, as graphql-js does).
+  const nullableCompleter = (type: GraphQLOutputType, sets: readonly SelectionSetNode[]): Complete => {
+    if (isNonNullType(type)) return completer(type, sets);
+    if (isListType(type)) {
+      const item = completer(type.ofType, sets);
+      return (value, run, field) => {
+        if (isPromise(value)) return value.then((v) => listOf(v, item, run, field));
+        return listOf(value, item, run, field);
+      };
+    }
+    if (isLeafType(type)) {
+      return (value) => {
+        if (isPromise(value)) return value.then((v) => serialize(type, v));
+        return serialize(type, value);
+      };
+    }
+    if (isObjectType(type)) {
+      const plan = objectPlan(type, sets);
+      return (value, run) => {
+        if (isPromise(value)) return value.then((v) => objectOf(type, plan, v, run));
+        return objectOf(type, plan, value, run);
+      };
+    }
+    // Unions and interfaces: one plan per runtime type, made when that type first shows up.
+    const abstract = type as GraphQLAbstractType;
+    const plans = new Map<string, ObjectPlan>();
+    const planFor = (runtime: GraphQLObjectType): ObjectPlan => {
+      let plan = plans.get(runtime.name);
+      if (!plan) {
+        plan = objectPlan(runtime, sets);
+        plans.set(runtime.name, plan);
+      }
+      return plan;
+    };
+    return (value, run, field) => {
+      const resolved = isPromise(value) ? value : null;
+      const withValue = (v: unknown): unknown => {
+        if (v instanceof Error) throw new Bail();
+        const resolveType = abstract.resolveType ?? defaultTypeResolver;
+        const name = resolveType(v, run.contextValue, infoOf(field, run), abstract);
+        const withName = (n: unknown): unknown => {
+          const runtime = typeof n === 'string' ? schema.getType(n) : null;
+          if (!runtime || !isObjectType(runtime) || !schema.isSubType(abstract, runtime)) throw new Bail();
+          return objectOf(runtime, planFor(runtime), v, run);
+        };
+        return isPromise(name) ? name.then(withName) : withName(name);
+      };
+      return resolved ? resolved.then(withValue) : withValue(value);
+    };
+  };
+
+  const infoOf = (field: FieldPlan, run: Run): GraphQLResolveInfo => {
+    let info = run.infos[field.id];
+    if (info === undefined) {
+      info = {
+        fieldName: field.name,
+        fieldNodes: field.nodes,
+        returnType: field.def!.type,
+        parentType: field.parentType,
+        // One path per field rather than per list item: nothing here reads it, and building one per object
+        // is a large part of what graphql-js spends.
+        path: { prev: undefined, key: field.key, typename: field.parentType.name },
+        schema,
+        fragments,
+        rootValue: undefined,
+        operation: operation,
+        variableValues: run.variableValues,
+        // Declared through module augmentation by tooling (@graphql-tools), not by graphql-js 16 itself.
+      } as GraphQLResolveInfo;
+      run.infos[field.id] = info;
+    }
+    return info;
+  };
+
+  const objectOf = (type: GraphQLObjectType, plan: ObjectPlan, source: unknown, run: Run): unknown => {
+    if (source instanceof Error) throw new Bail();
+    if (type.isTypeOf) {
+      const ok = type.isTypeOf(source, run.contextValue, infoOfType(type, run));
+      if (isPromise(ok) || !ok) throw new Bail();
+    }
+    return executeFields(plan, source, run);
+  };
+
+  // isTypeOf gets an info too; no type in this schema defines isTypeOf, so this is only for completeness.
+  const infoOfType = (type: GraphQLObjectType, run: Run): GraphQLResolveInfo =>
+    ({ schema, fragments, operation, variableValues: run.variableValues, parentType: type }) as GraphQLResolveInfo;
+
+  const executeFields = (plan: ObjectPlan, source: unknown, run: Run): unknown => {
+    const out: Record<string, unknown> = Object.create(null);
+    let pending: Promise<unknown>[] | null = null;
+    try {
+      for (const field of plan.fields) {
+        if (field.typename !== null) {
+          out[field.key] = field.typename;
+          continue;
+        }
+        const args = field.staticArgs ?? argsOf(field, run);
+        const value = field.resolve
+          ? field.resolve(source, args, run.contextValue, infoOf(field, run))
+          : defaultResolve(source, field, args, run);
+        if (value instanceof Error) throw new Bail();
+        const completed = field.complete(value, run, field);
+        out[field.key] = completed;
+        if (isPromise(completed)) (pending ??= []).push(completed.then((v) => (out[field.key] = v)));
+      }
+    } catch (error) {
+      // Promises already started must not turn into unhandled rejections once this request bails out.
+      for (const p of pending ?? []) p.catch(() => undefined);
+      throw error;
+    }
+    return pending ? Promise.all(pending).then(() => out) : out;
+  };
+
+  // graphql-js's defaultFieldResolver, without building an info unless a method asks for one.
+  const defaultResolve = (source: unknown, field: FieldPlan, args: Record<string, unknown>, run: Run): unknown => {
+    if ((typeof source !== 'object' || source === null) && typeof source !== 'function') return undefined;
+    const property = (source as Record<string, unknown>)[field.name];
+    if (typeof property === 'function') return defaultFieldResolver(source, args, run.contextValue, infoOf(field, run));
+    return property;
+  };
+
+  const argsOf = (field: FieldPlan, run: Run): Record<string, unknown> => {
+    let args = run.args[field.id];
+    if (!args) {
+      try {
+        args = getArgumentValues(field.def!, field.nodes[0]!, run.variableValues);
+      } catch {
+        throw new Bail();
+      }
+      run.args[field.id] = args;
+    }
+    return args;
+  };
+
+  try {
+    const root = objectPlan(queryType, [operation.selectionSet]);
+    return { schema, operation, fieldCount, execute: (run) => executeFields(root, undefined, run) };
+  } catch (error) {
+    if (error instanceof Bail) return null;
+    throw error;
+  }
+}
+
+/**
+ * Runs a plan. `{ ok: false }` means "run this request through the reference executor": a variable did not
+ * coerce, a resolver threw or returned an error, or a value broke its type. It never rejects.
+ *
+ * @example
+ * const result = await runPlan(plan, createContext(archive), { id: 'ep3' });
+ * if (result.ok) send(JSON.stringify({ data: result.data }));
+ */
+export function runPlan(
+  plan: Plan,
+  contextValue: unknown,
+  rawVariables: Readonly<Record<string, unknown>> | null | undefined,
+): PlanResult | Promise<PlanResult> {
+  try {
+    const coerced = getVariableValues(plan.schema, plan.operation.variableDefinitions ?? [], rawVariables ?? {}, {
+      maxErrors: 1,
+    });
+    if (coerced.errors) return BAILED;
+    const run: Run = {
+      contextValue,
+      variableValues: coerced.coerced,
+      args: new Array(plan.fieldCount),
+      infos: new Array(plan.fieldCount),
+    };
+    const data = plan.execute(run);
+    if (isPromise(data))
+      return data.then(
+        (d) => ({ ok: true, data: d as Record<string, unknown> }) as const,
+        () => BAILED,
+      );
+    return { ok: true, data: data as Record<string, unknown> };
+  } catch {
+    return BAILED;
+  }
+}
+
+/** Whether a value (an argument, possibly nested in lists and objects) mentions a variable. */
+function hasVariable(value: ValueNode): boolean {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(hasVariable);
+  if (value.kind === Kind.OBJECT) return value.fields.some((f) => hasVariable(f.value));
+  return false;
+}
+
+/** `@skip`/`@include` with literal conditions; a variable condition makes the operation unplannable. */
+function included(
+  directives:
+    | readonly { name: { value: string }; arguments?: readonly { name: { value: string }; value: ValueNode }[] }[]
+    | undefined,
+): boolean {
+  for (const directive of directives ?? []) {
+    const name = directive.name.value;
+    if (name !== 'skip' && name !== 'include') continue;
+    const condition = directive.arguments?.find((a) => a.name.value === 'if')?.value;
+    if (!condition || condition.kind !== Kind.BOOLEAN) throw new Bail();
+    if (condition.value === (name === 'skip')) return false;
+  }
+  return true;
+}
+
+/** graphql-js's doesFragmentConditionMatch. */
+function matches(schema: GraphQLSchema, typeName: string, type: GraphQLObjectType): boolean {
+  const condition = typeFromAST(schema, { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: typeName } });
+  if (condition === type) return true;
+  return condition !== undefined && isAbstractType(condition) && schema.isSubType(condition, type);
+}
+
+function listOf(value: unknown, item: Complete, run: Run, field: FieldPlan): unknown {
+  if (value === null || typeof value !== 'object' || !(Symbol.iterator in value)) throw new Bail();
+  const out: unknown[] = [];
+  let async = false;
+  for (const v of value as Iterable<unknown>) {
+    const completed = item(v, run, field);
+    if (!async && isPromise(completed)) async = true;
+    out.push(completed);
+  }
+  if (!async) return out;
+  // Settle every item before failing, so no rejection is left unhandled.
+  return Promise.allSettled(out).then((settled) =>
+    settled.map((s) => {
+      if (s.status === 'rejected') throw new Bail();
+      return s.value;
+    }),
+  );
+}
+
+function serialize(type: Parameters<typeof isLeafType>[0], value: unknown): unknown {
+  if (value instanceof Error) throw new Bail();
+  const serialized = (type as { serialize(v: unknown): unknown }).serialize(value);
+  // graphql-js refuses a leaf that serializes to null or undefined.
+  if (serialized === null || serialized === undefined) throw new Bail();
+  return serialized;
+}

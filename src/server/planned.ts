@@ -1,0 +1,107 @@
+/**
+ * Planned operations: the second and later requests of an operation skip Apollo Server's request pipeline and
+ * graphql-js, and run a plan made from the document Apollo already parsed and validated (src/execution/plan.ts).
+ *
+ * Apollo stays the gatekeeper. An operation is planned only after Apollo accepted its document (parse, token
+ * limit, validation with every rule including GraphQL Armor's); a plan only answers when its run is clean; and
+ * its answer carries the headers Apollo sent for the same `accept` header. Everything else (a first request, an
+ * error, a variable that does not coerce, GET, APQ, batched or traced requests) goes to Apollo as before.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
+
+import { planOperation, runPlan, type Plan } from '../execution/plan.js';
+
+/** A request body the planned path can take: a single operation with a query text and plain variables. */
+export interface PlannableBody {
+  readonly query: string;
+  readonly operationName?: string | null;
+  readonly variables?: Record<string, unknown> | null;
+}
+
+const MAX_PLANNED_QUERY_LENGTH = 64 * 1024;
+
+export class PlannedOperations {
+  /** Plans by operation name and query text; `{ none: true }` remembers an operation that cannot be planned. */
+  private readonly plans: LRUCache<string, Plan | { none: true }>;
+  /** Apollo's headers for a successful answer, by `accept` header (content negotiation depends on nothing else). */
+  private readonly headersByAccept = new Map<string, Readonly<Record<string, string>>>();
+  /** Requests answered by a plan, and requests a plan handed back to Apollo. */
+  readonly stats = { planned: 0, bailed: 0 };
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    maxOperations = 1000,
+  ) {
+    this.plans = new LRUCache({ max: maxOperations });
+  }
+
+  /** The Apollo plugin that hands over each accepted query document. */
+  plugin(): ApolloServerPlugin {
+    return {
+      requestDidStart: async () => ({
+        didResolveOperation: async ({ source, document, operation, request }) => {
+          if (operation?.operation === 'query') this.learn(source, request.operationName, document);
+        },
+      }),
+    };
+  }
+
+  private static key(query: string, operationName: string | null | undefined): string {
+    return `${operationName ?? ''}\n${query}`;
+  }
+
+  /** Plans a document Apollo accepted (once per operation). */
+  learn(query: string, operationName: string | null | undefined, document: DocumentNode): void {
+    // Huge documents are rare and would make the keys the bulk of the cache.
+    if (query.length > MAX_PLANNED_QUERY_LENGTH) return;
+    const key = PlannedOperations.key(query, operationName);
+    if (this.plans.has(key)) return;
+    this.plans.set(key, planOperation(this.schema, document, operationName ?? undefined) ?? { none: true });
+  }
+
+  /** Remembers Apollo's headers of a successful answer for this `accept` header. */
+  learnHeaders(accept: string, headers: Iterable<[string, string]>): void {
+    // Bounded: accept headers come from clients.
+    if (this.headersByAccept.has(accept) || this.headersByAccept.size >= 64) return;
+    this.headersByAccept.set(accept, Object.freeze(Object.fromEntries(headers)));
+  }
+
+  /**
+   * Answers a request with its plan, or returns null: no plan yet, no headers known for this `accept`, or the
+   * run bailed out (the caller then sends the request to Apollo).
+   *
+   * @example
+   * const answer = await planned.answer(body, req.headers.accept ?? '', createContext(archive));
+   * if (answer) res.writeHead(200, answer.headers).end(answer.body);
+   */
+  async answer(
+    body: PlannableBody,
+    accept: string,
+    contextValue: unknown,
+  ): Promise<{ headers: Readonly<Record<string, string>>; body: string } | null> {
+    const plan = this.plans.get(PlannedOperations.key(body.query, body.operationName));
+    const headers = this.headersByAccept.get(accept);
+    if (!plan || 'none' in plan || !headers) return null;
+    const result = await runPlan(plan, contextValue, body.variables);
+    if (!result.ok) {
+      this.stats.bailed++;
+      return null;
+    }
+    this.stats.planned++;
+    // Byte for byte what Apollo Server writes: `{"data":…}` and a newline.
+    return { headers, body: JSON.stringify({ data: result.data }) + '\n' };
+  }
+}
+
+/** The body if the planned path may take it: a JSON object with a query string and no extensions. */
+export function plannableBody(body: unknown): PlannableBody | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { query, operationName, variables, extensions } = body as Record<string, unknown>;
+  if (typeof query !== 'string' || (extensions !== undefined && extensions !== null)) return null;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
+    return null;
+  return body as PlannableBody;
+}
