@@ -6,8 +6,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-import { listTranscriptFiles, loadArchive } from '../src/archive/load.js';
-import { createSchema } from '../src/schema.js';
+import { fromDist } from './production.js';
+
+// The build, as `npm start` runs it (bench/run.ts built it before starting this process).
+const { listTranscriptFiles, loadArchive } = await fromDist<typeof import('../src/archive/load.js')>('archive/load.js');
+const { createSchema } = await fromDist<typeof import('../src/schema.js')>('schema.js');
 
 const [mode, dir] = process.argv.slice(2);
 if ((mode !== 'raw' && mode !== 'load') || !dir) throw new Error('usage: ingest-child.ts raw|load DIR');

@@ -6,6 +6,8 @@
  * Runs with NODE_ENV=production (set by the npm script), as a deployed server does: graphql-js then skips its
  * development-only checks, for this process and every server it starts.
  *
+ * The subgraph runs from its build (dist/, made first), as `npm start` runs it; see bench/production.ts.
+ *
  * Quick mode (default): ingest of ~1k files, 3 s per serving scenario. --full adds ingest of ~10k files
  * (~62 MB) and runs 10 s per scenario. Corpora are generated (seeded) under bench/corpus/ on first use.
  */
@@ -15,15 +17,18 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { loadArchive } from '../src/archive/load.js';
 import type { Archive } from '../src/archive/types.js';
-import { createContext } from '../src/context.js';
-import { SearchIndex } from '../src/search/index.js';
-import { parseSearchQuery } from '../src/search/query.js';
-import { fold, words } from '../src/search/text.js';
-import { createApollo } from '../src/server/app.js';
 import { generateCorpus, random } from './generate-corpus.js';
 import { runLoad, type LoadResult } from './load-client.js';
+import { buildDist, distMain, fromDist } from './production.js';
+
+buildDist();
+const { loadArchive } = await fromDist<typeof import('../src/archive/load.js')>('archive/load.js');
+const { createContext } = await fromDist<typeof import('../src/context.js')>('context.js');
+const { SearchIndex } = await fromDist<typeof import('../src/search/index.js')>('search/index.js');
+const { parseSearchQuery } = await fromDist<typeof import('../src/search/query.js')>('search/query.js');
+const { fold, words } = await fromDist<typeof import('../src/search/text.js')>('search/text.js');
+const { createApollo } = await fromDist<typeof import('../src/server/app.js')>('server/app.js');
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const argv = process.argv.slice(2);
@@ -66,7 +71,7 @@ async function startProcess(
   script: string,
   env: Record<string, string> = {},
 ): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, script.endsWith('.js') ? [script] : ['--import', 'tsx', script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -227,7 +232,7 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
   // distinct requests cycling, as a busy router's traffic does), and one body repeated (a cache hit each time).
   // The same without plans ("Apollo only") shows what planned execution adds.
   for (const mode of ['apollo', 'off', 'on'] as const) {
-    const ours = await startProcess(here('../src/server/main.ts'), {
+    const ours = await startProcess(distMain, {
       PORT: '0',
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,

@@ -142,6 +142,8 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
     const fields: FieldPlan[] = [];
     for (const [key, nodes] of collect(type, sets)) {
       const name = nodes[0]!.name.value;
+      // An alias `__proto__` would set the prototype of a plain result object: left to graphql-js.
+      if (key === '__proto__') throw new Bail();
       const id = fieldCount++;
       if (name === '__typename') {
         const typename = type.name;
@@ -182,69 +184,52 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
   };
 
   const completer = (type: GraphQLOutputType, sets: readonly SelectionSetNode[]): Complete => {
-    if (isNonNullType(type)) {
-      const inner = completer(type.ofType, sets);
-      return (value, run, field) => {
-        if (value === null || value === undefined) throw new Bail();
-        return inner(value, run, field);
-      };
-    }
-    const complete = nullableCompleter(type, sets);
-    return (value, run, field) => {
-      if (isPromise(value)) return value.then((v) => (v === null || v === undefined ? null : complete(v, run, field)));
-      if (value === null || value === undefined) return null;
+    const nonNull = isNonNullType(type);
+    const complete = nullableCompleter(nonNull ? type.ofType : type, sets);
+    const settled: Complete = (value, run, field) => {
+      if (value === null || value === undefined) {
+        // graphql-js would report an error and null the parent: that is the reference executor's job.
+        if (nonNull) throw new Bail();
+        return null;
+      }
       return complete(value, run, field);
     };
+    return (value, run, field) =>
+      isPromise(value) ? value.then((v) => settled(v, run, field)) : settled(value, run, field);
   };
 
-  // Completes a value already known not to be null (a promise is awaited first, as graphql-js does).
+  // Completes a settled value known not to be null (`completer` awaits a promise first, as graphql-js does).
   const nullableCompleter = (type: GraphQLOutputType, sets: readonly SelectionSetNode[]): Complete => {
-    if (isNonNullType(type)) return completer(type, sets);
     if (isListType(type)) {
       const item = completer(type.ofType, sets);
-      return (value, run, field) => {
-        if (isPromise(value)) return value.then((v) => listOf(v, item, run, field));
-        return listOf(value, item, run, field);
-      };
+      return (value, run, field) => listOf(value, item, run, field);
     }
     if (isLeafType(type)) {
-      return (value) => {
-        if (isPromise(value)) return value.then((v) => serialize(type, v));
-        return serialize(type, value);
-      };
+      return (value) => serialize(type, value);
     }
     if (isObjectType(type)) {
       const plan = objectPlan(type, sets);
-      return (value, run) => {
-        if (isPromise(value)) return value.then((v) => objectOf(type, plan, v, run));
-        return objectOf(type, plan, value, run);
-      };
+      return (value, run) => objectOf(type, plan, value, run);
     }
     // Unions and interfaces: one plan per runtime type, made when that type first shows up.
     const abstract = type as GraphQLAbstractType;
-    const plans = new Map<string, ObjectPlan>();
-    const planFor = (runtime: GraphQLObjectType): ObjectPlan => {
-      let plan = plans.get(runtime.name);
-      if (!plan) {
-        plan = objectPlan(runtime, sets);
-        plans.set(runtime.name, plan);
+    const resolveType = abstract.resolveType ?? defaultTypeResolver;
+    const runtimes = new Map<string, { type: GraphQLObjectType; plan: ObjectPlan }>();
+    const asRuntime = (name: unknown, value: unknown, run: Run): unknown => {
+      let runtime = typeof name === 'string' ? runtimes.get(name) : undefined;
+      if (!runtime) {
+        const found = typeof name === 'string' ? schema.getType(name) : null;
+        if (!found || !isObjectType(found) || !schema.isSubType(abstract, found)) throw new Bail();
+        runtime = { type: found, plan: objectPlan(found, sets) };
+        runtimes.set(found.name, runtime);
       }
-      return plan;
+      return objectOf(runtime.type, runtime.plan, value, run);
     };
+    // The value is settled here: `completer` awaits promises before calling this.
     return (value, run, field) => {
-      const resolved = isPromise(value) ? value : null;
-      const withValue = (v: unknown): unknown => {
-        if (v instanceof Error) throw new Bail();
-        const resolveType = abstract.resolveType ?? defaultTypeResolver;
-        const name = resolveType(v, run.contextValue, infoOf(field, run), abstract);
-        const withName = (n: unknown): unknown => {
-          const runtime = typeof n === 'string' ? schema.getType(n) : null;
-          if (!runtime || !isObjectType(runtime) || !schema.isSubType(abstract, runtime)) throw new Bail();
-          return objectOf(runtime, planFor(runtime), v, run);
-        };
-        return isPromise(name) ? name.then(withName) : withName(name);
-      };
-      return resolved ? resolved.then(withValue) : withValue(value);
+      if (value instanceof Error) throw new Bail();
+      const name = resolveType(value, run.contextValue, infoOf(field, run), abstract);
+      return isPromise(name) ? name.then((n) => asRuntime(n, value, run)) : asRuntime(name, value, run);
     };
   };
 
@@ -285,7 +270,10 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
     ({ schema, fragments, operation, variableValues: run.variableValues, parentType: type }) as GraphQLResolveInfo;
 
   const executeFields = (plan: ObjectPlan, source: unknown, run: Run): unknown => {
-    const out: Record<string, unknown> = Object.create(null);
+    // A plain object, unlike graphql-js's Object.create(null): V8 gives objects built in the same key order one
+    // hidden class, and JSON.stringify takes its fast path on them (dictionary-mode objects it does not).
+    // `__proto__` is never a key here (see objectPlan), so this cannot set a prototype.
+    const out: Record<string, unknown> = {};
     let pending: Promise<unknown>[] | null = null;
     try {
       for (const field of plan.fields) {

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import {
+  buildSchema,
   execute,
   getNamedType,
   isNonNullType,
@@ -210,6 +211,37 @@ describe('planned execution', () => {
     expect(
       planOperation(schema, parse('query A { allSeries { id } } query B { speakers { totalCount } }'), 'B'),
     ).not.toBeNull();
+  });
+
+  it('bails out wherever graphql-js would report a field error, sync or async', async () => {
+    const small = buildSchema(`type Query { a: String! b: String c: [Int!] d: Thing! }  type Thing { x: Int! }`);
+    const cases: [string, Record<string, unknown>][] = [
+      ['{ a }', { a: () => Promise.resolve(null) }],
+      ['{ a }', { a: () => null }],
+      ['{ b }', { b: () => Promise.reject(new Error('no')) }],
+      ['{ b }', { b: () => new Error('returned, not thrown') }],
+      [
+        '{ b }',
+        {
+          b: () => {
+            throw new Error('thrown');
+          },
+        },
+      ],
+      ['{ c }', { c: () => [1, Promise.resolve(null), 3] }],
+      ['{ c }', { c: () => 'not a list' }],
+      ['{ d { x } }', { d: () => Promise.resolve({ x: Promise.resolve(null) }) }],
+      ['{ b }', { b: () => ({ not: 'a string' }) }],
+    ];
+    for (const [query, root] of cases) {
+      const document = parse(query);
+      for (const [name, resolve] of Object.entries(root)) {
+        small.getQueryType()!.getFields()[name]!.resolve = resolve as () => unknown;
+      }
+      const reference = await execute({ schema: small, document });
+      expect(reference.errors, query).toBeDefined();
+      expect(await runPlan(planOperation(small, document)!, {}, {}), query).toEqual({ ok: false });
+    }
   });
 
   it('bails out when variables do not coerce, without running anything', async () => {
