@@ -52,7 +52,16 @@ export function buildArchive(results: readonly ParseResult[], extraDiagnostics: 
     const id = slugify(name);
     let record = speakerById.get(id);
     if (!record) {
-      record = { id, name, episodes: [], segments: [], turns: [], wordCount: 0, talkTimeSeconds: 0 };
+      record = {
+        __typename: 'Speaker',
+        id,
+        name,
+        episodes: [],
+        segments: [],
+        turns: [],
+        wordCount: 0,
+        talkTimeSeconds: 0,
+      };
       speakerById.set(id, record);
     }
     return record;
@@ -79,7 +88,7 @@ export function buildArchive(results: readonly ParseResult[], extraDiagnostics: 
 
   const series: SeriesRecord[] = [];
   for (const [id, episodes] of grouped) {
-    const record: Mutable<SeriesRecord> = { id, title: seriesTitles.get(id)!, episodes: [] };
+    const record: Mutable<SeriesRecord> = { __typename: 'Series', id, title: seriesTitles.get(id)!, episodes: [] };
     record.episodes = [...episodes.keys()]
       .sort((a, b) => a - b)
       .map((number) =>
@@ -184,7 +193,7 @@ function buildEpisode(
   speaker: (name: string) => SpeakerBuilder,
 ): EpisodeRecord {
   // Segments point back at their episode, so the record exists first and is completed below.
-  const episode = { id: episodeId(series.id, number), series, number } as Mutable<EpisodeRecord>;
+  const episode = { __typename: 'Episode', id: episodeId(series.id, number), series, number } as Mutable<EpisodeRecord>;
   const segments = chunks.map((parsed, index) => buildSegment(parsed, episode, index, speaker));
   const turns = segments.flatMap((s) => s.turns);
   turns.forEach((turn, i) => ((turn as Mutable<TurnRecord>).episodeIndex = i));
@@ -209,6 +218,7 @@ function buildSegment(
   const start = parsed.start ?? earliest(parsed.turns.map((t) => t.start));
   const end = parsed.end ?? latest(parsed.turns.map((t) => t.end));
   const segment: Mutable<SegmentRecord> = {
+    __typename: 'Segment',
     id: parsed.slug,
     file: parsed.file,
     title: parsed.title,
@@ -232,6 +242,7 @@ function buildSegment(
     wordCount: parsed.turns.reduce((sum, t) => sum + t.wordCount, 0),
   };
   segment.turns = parsed.turns.map((t, i): TurnRecord => ({
+    __typename: 'Turn',
     id: turnId(segment.id, t.number),
     number: t.number,
     segment,

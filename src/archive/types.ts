@@ -9,6 +9,11 @@ import type { SearchIndex } from '../search/index.js';
 export type { Timecode };
 
 export interface SeriesRecord {
+  /**
+   * The GraphQL type, set when the record is made (on every record type): Apollo's `_entities` resolver would
+   * otherwise define it on each record it returns, reshaping records one by one and slowing every later read.
+   */
+  readonly __typename: 'Series';
   readonly id: string;
   /** The first spelling met in load order. */
   readonly title: string;
@@ -17,6 +22,7 @@ export interface SeriesRecord {
 }
 
 export interface EpisodeRecord {
+  readonly __typename: 'Episode';
   /** `<series id>-ep<number>`. */
   readonly id: string;
   readonly series: SeriesRecord;
@@ -36,6 +42,7 @@ export interface EpisodeRecord {
 }
 
 export interface SegmentRecord {
+  readonly __typename: 'Segment';
   readonly id: string;
   /** Path of the source file, relative to the data folder. */
   readonly file: string;
@@ -62,6 +69,7 @@ export interface SegmentRecord {
 }
 
 export interface TurnRecord {
+  readonly __typename: 'Turn';
   /** `<segment id>#<number>`. */
   readonly id: string;
   /** 1-based within the segment. */
@@ -80,6 +88,7 @@ export interface TurnRecord {
 }
 
 export interface SpeakerRecord {
+  readonly __typename: 'Speaker';
   readonly id: string;
   /** The first spelling met in load order. */
   readonly name: string;

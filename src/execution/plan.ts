@@ -48,6 +48,10 @@ interface Run {
   /** Per field plan: its arguments and its resolve info for this request, made on first use. */
   readonly args: (Record<string, unknown> | undefined)[];
   readonly infos: (GraphQLResolveInfo | undefined)[];
+  /** Entity views are read and written only when the caller gives a budget. */
+  readonly views: ViewBudget | null;
+  /** How many `Fragment`s this run put into its result. */
+  fragments: number;
 }
 
 type Complete = (value: unknown, run: Run, field: FieldPlan) => unknown;
@@ -70,6 +74,25 @@ interface FieldPlan {
 
 interface ObjectPlan {
   readonly fields: readonly FieldPlan[];
+  /**
+   * Views of entities under this selection, as JSON, by entity object; null when the selection cannot have
+   * them (not an entity type, or a variable somewhere below: the same object could then complete differently).
+   */
+  readonly views: WeakMap<object, string> | null;
+}
+
+/**
+ * A completed entity already in JSON, as kept in an object plan's views; `toJson` writes it as it is. Entities in
+ * this subgraph are archive records, immutable until the archive is replaced (and a new archive has new records),
+ * so one selection over one record always completes to the same JSON.
+ */
+export class Fragment {
+  constructor(readonly json: string) {}
+}
+
+/** How many more bytes of entity views may be kept; one per archive, shared by every plan. */
+export interface ViewBudget {
+  remaining: number;
 }
 
 /** A planned operation, reusable across requests and archives (it holds only the schema and the document). */
@@ -82,7 +105,9 @@ export interface Plan {
   readonly execute: (run: Run) => unknown;
 }
 
-export type PlanResult = { readonly ok: true; readonly data: Record<string, unknown> } | { readonly ok: false };
+/** When `fragments` is not 0, `data` holds `Fragment`s: write it with `toJson`, not JSON.stringify. */
+export type PlanResult =
+  { readonly ok: true; readonly data: Record<string, unknown>; readonly fragments: number } | { readonly ok: false };
 
 const BAILED: PlanResult = { ok: false };
 
@@ -140,6 +165,8 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
 
   const objectPlan = (type: GraphQLObjectType, sets: readonly SelectionSetNode[]): ObjectPlan => {
     const fields: FieldPlan[] = [];
+    const entity = type.astNode?.directives?.some((d) => d.name.value === 'key') ?? false;
+    const views = entity && !sets.some((set) => usesVariables(set, fragments, new Set())) ? new WeakMap() : null;
     for (const [key, nodes] of collect(type, sets)) {
       const name = nodes[0]!.name.value;
       // An alias `__proto__` would set the prototype of a plain result object: left to graphql-js.
@@ -180,7 +207,7 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
         complete: completer(def.type, subsets),
       });
     }
-    return { fields };
+    return { fields, views };
   };
 
   const completer = (type: GraphQLOutputType, sets: readonly SelectionSetNode[]): Complete => {
@@ -270,6 +297,25 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
     ({ schema, fragments, operation, variableValues: run.variableValues, parentType: type }) as GraphQLResolveInfo;
 
   const executeFields = (plan: ObjectPlan, source: unknown, run: Run): unknown => {
+    if (plan.views === null || run.views === null || typeof source !== 'object' || source === null)
+      return completeFields(plan, source, run);
+    run.fragments++;
+    const view = plan.views.get(source);
+    if (view !== undefined) return new Fragment(view);
+    const out = completeFields(plan, source, run);
+    if (isPromise(out)) {
+      run.fragments--;
+      return out;
+    }
+    const json = toJson(out);
+    if (run.views.remaining >= json.length) {
+      run.views.remaining -= json.length;
+      plan.views.set(source, json);
+    }
+    return new Fragment(json);
+  };
+
+  const completeFields = (plan: ObjectPlan, source: unknown, run: Run): unknown => {
     // A plain object, unlike graphql-js's Object.create(null): V8 gives objects built in the same key order one
     // hidden class, and JSON.stringify takes its fast path on them (dictionary-mode objects it does not).
     // `__proto__` is never a key here (see objectPlan), so this cannot set a prototype.
@@ -329,7 +375,8 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
 }
 
 /**
- * Runs a plan. `{ ok: false }` means "run this request through the reference executor": a variable did not
+ * Runs a plan; with a view budget, entities completed before under the same selection are reused as JSON.
+ * `{ ok: false }` means "run this request through the reference executor": a variable did not
  * coerce, a resolver threw or returned an error, or a value broke its type. It never rejects.
  *
  * @example
@@ -340,6 +387,7 @@ export function runPlan(
   plan: Plan,
   contextValue: unknown,
   rawVariables: Readonly<Record<string, unknown>> | null | undefined,
+  views: ViewBudget | null = null,
 ): PlanResult | Promise<PlanResult> {
   try {
     const coerced = getVariableValues(plan.schema, plan.operation.variableDefinitions ?? [], rawVariables ?? {}, {
@@ -351,14 +399,16 @@ export function runPlan(
       variableValues: coerced.coerced,
       args: new Array(plan.fieldCount),
       infos: new Array(plan.fieldCount),
+      views,
+      fragments: 0,
     };
     const data = plan.execute(run);
     if (isPromise(data))
       return data.then(
-        (d) => ({ ok: true, data: d as Record<string, unknown> }) as const,
+        (d) => ({ ok: true, data: d as Record<string, unknown>, fragments: run.fragments }) as const,
         () => BAILED,
       );
-    return { ok: true, data: data as Record<string, unknown> };
+    return { ok: true, data: data as Record<string, unknown>, fragments: run.fragments };
   } catch {
     return BAILED;
   }
@@ -420,4 +470,59 @@ function serialize(type: Parameters<typeof isLeafType>[0], value: unknown): unkn
   // graphql-js refuses a leaf that serializes to null or undefined.
   if (serialized === null || serialized === undefined) throw new Bail();
   return serialized;
+}
+
+/** Whether a selection (through its fragments) mentions a variable anywhere: in an argument or a directive. */
+function usesVariables(
+  set: SelectionSetNode,
+  fragments: Readonly<Record<string, FragmentDefinitionNode>>,
+  seen: Set<string>,
+): boolean {
+  for (const selection of set.selections) {
+    if (selection.directives?.some((d) => d.arguments?.some((a) => hasVariable(a.value)))) return true;
+    if (selection.kind === Kind.FIELD) {
+      if (selection.arguments?.some((a) => hasVariable(a.value))) return true;
+      if (selection.selectionSet && usesVariables(selection.selectionSet, fragments, seen)) return true;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      if (usesVariables(selection.selectionSet, fragments, seen)) return true;
+    } else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = fragments[selection.name.value];
+      if (fragment && usesVariables(fragment.selectionSet, fragments, seen)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * JSON.stringify for completed results that may hold `Fragment`s: the same text JSON.stringify would write for
+ * the same values (results hold only plain objects, arrays, strings, finite numbers, booleans and null).
+ *
+ * @example
+ * toJson({ a: [new Fragment('{"id":"x"}'), null] }) // '{"a":[{"id":"x"},null]}'
+ */
+export function toJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(value);
+  }
+  if (value instanceof Fragment) return value.json;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + toJson(value[i]);
+    return out + ']';
+  }
+  let out = '{';
+  let first = true;
+  for (const key in value as Record<string, unknown>) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + toJson(v);
+    first = false;
+  }
+  return out + '}';
 }

@@ -8,6 +8,7 @@
  */
 import type { TurnRecord } from '../archive/types.js';
 import type { SearchQuery } from './query.js';
+import { TermTable } from './terms.js';
 import { fold, forEachWord, wordsAt } from './text.js';
 
 const K1 = 1.2;
@@ -97,7 +98,7 @@ export class SearchIndex {
    */
   static build(turns: readonly TurnRecord[]): SearchIndex {
     const n = turns.length;
-    const termIds = new Map<string, number>();
+    const table = new TermTable();
     const speakerIndex = new Map<string, number>();
     const docSpeaker = new Int32Array(n);
     const docStart = new Int32Array(n + 1);
@@ -107,14 +108,11 @@ export class SearchIndex {
       let speaker = speakerIndex.get(turn.speaker.id);
       if (speaker === undefined) speakerIndex.set(turn.speaker.id, (speaker = speakerIndex.size));
       docSpeaker[d] = speaker;
-      forEachWord(turn.text, (word) => {
-        let id = termIds.get(word);
-        if (id === undefined) termIds.set(word, (id = termIds.size));
-        stream.push(id);
-      });
+      forEachWord(turn.text, (source, start, end) => stream.push(table.idOfSlice(source, start, end)));
       docStart[d + 1] = stream.length;
     }
 
+    const termIds = table.toMap();
     // Per turn: distinct terms with their frequencies; per term: how many turns hold it.
     const df = new Int32Array(termIds.size);
     const uniqTerm = new Int32Array(stream.length);

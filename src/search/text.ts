@@ -46,15 +46,17 @@ export function words(text: string): string[] {
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
- * Calls `visit` with each folded word of a text, in order: `words` without the array, and for ASCII text (most
- * transcripts) without regular expressions, as index building does it for every turn.
+ * Calls `visit(source, start, end)` for each folded word of a text, in order: the word is
+ * `source.slice(start, end)`, left uncut so the caller decides whether it needs a string at all. For ASCII text
+ * (most transcripts) `source` is the lower-cased text and no regular expression runs; otherwise each word comes
+ * as its own string.
  *
  * @example
- * forEachWord("It's 10:30", (w) => out.push(w)) // out: ['it', 's', '10', '30']
+ * forEachWord("It's 10:30", (s, a, b) => out.push(s.slice(a, b))) // out: ['it', 's', '10', '30']
  */
-export function forEachWord(text: string, visit: (word: string) => void): void {
+export function forEachWord(text: string, visit: (source: string, start: number, end: number) => void): void {
   if (NON_ASCII.test(text)) {
-    for (const word of words(text)) visit(word);
+    for (const word of words(text)) visit(word, 0, word.length);
     return;
   }
   const lower = text.toLowerCase();
@@ -65,7 +67,7 @@ export function forEachWord(text: string, visit: (word: string) => void): void {
     if (wordChar) {
       if (start === -1) start = i;
     } else if (start !== -1) {
-      visit(lower.slice(start, i));
+      visit(lower, start, i);
       start = -1;
     }
   }

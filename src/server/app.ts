@@ -111,7 +111,7 @@ export function createApollo(options: {
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
   const httpServer = http.createServer();
-  const planned = config.plannedExecution ? new PlannedOperations(createSchema()) : undefined;
+  const planned = config.plannedExecution ? new PlannedOperations(createSchema(), config.entityViewBytes) : undefined;
   const apollo = createApollo({
     production: config.production,
     introspection: config.introspection,

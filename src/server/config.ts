@@ -22,6 +22,11 @@ export interface Config {
    * `PLANNED_EXECUTION`, default on.
    */
   readonly plannedExecution: boolean;
+  /**
+   * JSON of completed entities kept per archive for planned operations to reuse, in UTF-16 units.
+   * `ENTITY_VIEWS_MAX_BYTES`, default 64 MiB; 0 keeps none.
+   */
+  readonly entityViewBytes: number;
   /** pino level. `LOG_LEVEL`, default `info`. */
   readonly logLevel: string;
   /** `NODE_ENV === 'production'`. */
@@ -77,6 +82,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 1024 ** 3),
     responseCacheBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 0, 1024 ** 4),
     plannedExecution: flag(env, 'PLANNED_EXECUTION', true),
+    entityViewBytes: integer(env, 'ENTITY_VIEWS_MAX_BYTES', 64 * 1024 * 1024, 0, 1024 ** 4),
     logLevel,
     production,
     limits: {

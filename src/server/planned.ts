@@ -11,7 +11,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 
-import { planOperation, runPlan, type Plan } from '../execution/plan.js';
+import type { Archive } from '../archive/types.js';
+import { planOperation, runPlan, toJson, type Plan, type ViewBudget } from '../execution/plan.js';
 
 /** A request body the planned path can take: a single operation with a query text and plain variables. */
 export interface PlannableBody {
@@ -27,14 +28,28 @@ export class PlannedOperations {
   private readonly plans: LRUCache<string, Plan | { none: true }>;
   /** Apollo's headers for a successful answer, by `accept` header (content negotiation depends on nothing else). */
   private readonly headersByAccept = new Map<string, Readonly<Record<string, string>>>();
+  /** Entity views' budgets, one per archive: a new archive starts with none kept and a full budget. */
+  private readonly budgets = new WeakMap<Archive, ViewBudget>();
   /** Requests answered by a plan, and requests a plan handed back to Apollo. */
   readonly stats = { planned: 0, bailed: 0 };
 
+  /**
+   * @param viewBytes how much entity JSON (in UTF-16 units) to keep per archive for reuse across operations and
+   *   requests; 0 keeps none.
+   */
   constructor(
     private readonly schema: GraphQLSchema,
+    private readonly viewBytes = 0,
     maxOperations = 1000,
   ) {
     this.plans = new LRUCache({ max: maxOperations });
+  }
+
+  private budget(archive: Archive): ViewBudget | null {
+    if (this.viewBytes <= 0) return null;
+    let budget = this.budgets.get(archive);
+    if (!budget) this.budgets.set(archive, (budget = { remaining: this.viewBytes }));
+    return budget;
   }
 
   /** The Apollo plugin that hands over each accepted query document. */
@@ -79,19 +94,20 @@ export class PlannedOperations {
   async answer(
     body: PlannableBody,
     accept: string,
-    contextValue: unknown,
+    contextValue: { readonly archive: Archive },
   ): Promise<{ headers: Readonly<Record<string, string>>; body: string } | null> {
     const plan = this.plans.get(PlannedOperations.key(body.query, body.operationName));
     const headers = this.headersByAccept.get(accept);
     if (!plan || 'none' in plan || !headers) return null;
-    const result = await runPlan(plan, contextValue, body.variables);
+    const result = await runPlan(plan, contextValue, body.variables, this.budget(contextValue.archive));
     if (!result.ok) {
       this.stats.bailed++;
       return null;
     }
     this.stats.planned++;
     // Byte for byte what Apollo Server writes: `{"data":…}` and a newline.
-    return { headers, body: JSON.stringify({ data: result.data }) + '\n' };
+    const json = result.fragments > 0 ? `{"data":${toJson(result.data)}}` : JSON.stringify({ data: result.data });
+    return { headers, body: json + '\n' };
   }
 }
 

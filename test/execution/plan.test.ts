@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArchive } from '../../src/archive/load.js';
 import type { Archive } from '../../src/archive/types.js';
 import { createContext } from '../../src/context.js';
-import { planOperation, runPlan } from '../../src/execution/plan.js';
+import { Fragment, planOperation, runPlan, toJson } from '../../src/execution/plan.js';
 import { createSchema } from '../../src/schema.js';
 import { makeCorpus, type Corpus } from '../helpers/corpus.js';
 
@@ -162,18 +162,26 @@ describe('planned execution', () => {
   it('answers random operations exactly as graphql-js, or bails out exactly when graphql-js reports errors', async () => {
     let answered = 0;
     let bailed = 0;
+    let reused = 0;
     await fc.assert(
       fc.asyncProperty(fc.integer(), async (seed) => {
         const op = randomOperation(seed);
         const { reference, plan, planned } = await both(op);
         expect(plan).not.toBeNull();
+        // With entity views: the first run keeps views, the second reuses them; both must write the same JSON.
+        const budget = { remaining: 1e9 };
+        const viewed = [];
+        for (let i = 0; i < 2; i++) viewed.push(await runPlan(plan!, createContext(archive), op.variables, budget));
         if (reference.errors) {
           expect(planned).toEqual({ ok: false });
+          expect(viewed).toEqual([{ ok: false }, { ok: false }]);
           bailed++;
         } else {
           expect(planned!.ok).toBe(true);
           expect(JSON.stringify({ data: planned!.ok ? planned!.data : null })).toBe(JSON.stringify(reference));
+          for (const v of viewed) expect(v.ok && `{"data":${toJson(v.data)}}`).toBe(JSON.stringify(reference));
           answered++;
+          if (viewed[1]!.ok && viewed[1]!.fragments > 0) reused++;
         }
       }),
       { numRuns: 400 },
@@ -181,6 +189,7 @@ describe('planned execution', () => {
     // Both sides of the property were exercised, not only one.
     expect(answered).toBeGreaterThan(200);
     expect(bailed).toBeGreaterThan(5);
+    expect(reused).toBeGreaterThan(50);
   });
 
   it('resolves _entities of every type through its union, unknown keys as null', async () => {
@@ -199,7 +208,7 @@ describe('planned execution', () => {
     };
     const { reference, planned } = await both(op);
     expect(reference.errors).toBeUndefined();
-    expect(planned).toEqual({ ok: true, data: reference.data });
+    expect(planned).toEqual({ ok: true, data: reference.data, fragments: 0 });
     expect((planned as unknown as { data: { _entities: unknown[] } }).data._entities[1]).toBeNull();
   });
 
@@ -249,6 +258,38 @@ describe('planned execution', () => {
     expect(await runPlan(plan, createContext(archive), {})).toEqual({ ok: false });
     expect(await runPlan(plan, createContext(archive), { id: { not: 'an id' } })).toEqual({ ok: false });
     const id = archive.segments[0]!.id;
-    expect(await runPlan(plan, createContext(archive), { id })).toEqual({ ok: true, data: { segment: { id } } });
+    expect(await runPlan(plan, createContext(archive), { id })).toEqual({
+      ok: true,
+      data: { segment: { id } },
+      fragments: 0,
+    });
+  });
+
+  it('keeps entity views within the budget, and never for selections with variables', async () => {
+    const segment = archive.segments[0]!;
+    const literal = planOperation(schema, parse(`{ segment(id: "${segment.id}") { id turns { id text } } }`))!;
+    const variable = planOperation(
+      schema,
+      parse('query($f: TranscriptFormat!, $id: ID!) { segment(id: $id) { id transcript(format: $f) } }'),
+    )!;
+    const roomy = { remaining: 1e6 };
+    const first = await runPlan(literal, createContext(archive), {}, roomy);
+    const spent = 1e6 - roomy.remaining;
+    // The segment and each of its turns: one view each.
+    expect(spent).toBeGreaterThan(0);
+    expect(first.ok && first.data.segment).toBeInstanceOf(Fragment);
+    const again = await runPlan(literal, createContext(archive), {}, roomy);
+    expect(roomy.remaining).toBe(1e6 - spent);
+    expect(again.ok && toJson(again.data)).toBe(first.ok && toJson(first.data));
+    // A fresh plan has no views yet; a budget too small for any keeps none, and answers the same.
+    const fresh = planOperation(schema, parse(`{ segment(id: "${segment.id}") { id turns { id text } } }`))!;
+    const tight = { remaining: 10 };
+    const small = await runPlan(fresh, createContext(archive), {}, tight);
+    expect(tight.remaining).toBe(10);
+    expect(small.ok && toJson(small.data)).toBe(first.ok && toJson(first.data));
+    const untouched = { remaining: 1e6 };
+    const withVariables = await runPlan(variable, createContext(archive), { f: 'TEXT', id: segment.id }, untouched);
+    expect(untouched.remaining).toBe(1e6);
+    expect(withVariables.ok && withVariables.fragments).toBe(0);
   });
 });
