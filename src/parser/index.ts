@@ -5,7 +5,7 @@
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { parseFrontMatter, type FrontMatter } from './front-matter.js';
 import { slugify } from './slug.js';
-import { DEFAULT_MAX_BYTES, toLines } from './text.js';
+import { DEFAULT_MAX_BYTES, detach, toLines } from './text.js';
 import { roundSeconds, type Timecode } from './timecode.js';
 import { parseTurns, readTimecode, readTimecodeRange, type ParsedTurn } from './turns.js';
 
@@ -141,17 +141,19 @@ export function parseTranscript(input: string | Uint8Array, file: string, option
   if (errors.length > 0 || series === null || episode === null || chunk === null || fps === null) {
     return { ok: false, errors, warnings };
   }
+  // Strings cut from the file are copied, so the parsed segment does not keep the file's text alive.
+  const keep = (s: string | null) => (s === null ? null : detach(s));
   const segment: ParsedSegment = {
     file,
-    slug,
-    title: texts.title ?? slug,
-    series,
+    slug: detach(slug),
+    title: detach(texts.title ?? slug),
+    series: detach(series),
     episode,
     chunk,
-    description: texts.segment,
-    summary: texts.summary,
+    description: keep(texts.segment),
+    summary: keep(texts.summary),
     fps,
-    ...lists,
+    ...(Object.fromEntries(Object.entries(lists).map(([k, v]) => [k, v.map(detach)])) as typeof lists),
     start: range.start,
     end: range.end,
     turns,

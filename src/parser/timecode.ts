@@ -6,6 +6,8 @@
  * ten hours); minutes and seconds take two digits and must be below 60; frames must be below fps.
  */
 
+import { detach } from './text.js';
+
 /** A timecode as written in the file, with its value in seconds from the start of the recording. */
 export interface Timecode {
   /** The timecode exactly as written, e.g. `00:21:40:13`. */
@@ -49,13 +51,13 @@ export function parseTimecode(text: string, fps: number): TimecodeResult {
   const separator = m[4];
   if (separator === undefined) {
     const fraction = m[6] === undefined ? 0 : Number(`0.${m[6]}`);
-    return { ok: true, value: { smpte: text, seconds: whole + fraction } };
+    return { ok: true, value: { smpte: detach(text), seconds: whole + fraction } };
   }
   const frames = Number(m[5]);
   if (frames >= fps) return { ok: false, kind: 'out-of-range', reason: `frames must be below fps (${fps})` };
   if (separator === ':') {
     // One division over the whole frame count keeps float noise to a single rounding.
-    return { ok: true, value: { smpte: text, seconds: (whole * fps + frames) / fps } };
+    return { ok: true, value: { smpte: detach(text), seconds: (whole * fps + frames) / fps } };
   }
   if (fps !== 30 && fps !== 60) return { ok: false, kind: 'drop-frame-fps' };
   // Drop-frame: frame labels 0..1 (0..3 at 60) are skipped at the start of every minute except each tenth.
@@ -65,7 +67,7 @@ export function parseTimecode(text: string, fps: number): TimecodeResult {
     return { ok: false, kind: 'out-of-range', reason: `frame ${frames} does not exist in drop-frame at this minute` };
   }
   const frameNumber = whole * fps + frames - dropped * (totalMinutes - Math.floor(totalMinutes / 10));
-  return { ok: true, value: { smpte: text, seconds: (frameNumber * 1001) / (fps * 1000) } };
+  return { ok: true, value: { smpte: detach(text), seconds: (frameNumber * 1001) / (fps * 1000) } };
 }
 
 /** A `start - end` range split into its two texts, or null when there is no separator. */

@@ -4,6 +4,7 @@
  */
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { slugify } from './slug.js';
+import { detach } from './text.js';
 import {
   looksLikeTimecodeLine,
   parseTimecode,
@@ -104,7 +105,15 @@ function readTurn(
     return null;
   }
   if (!range) return null;
-  return { number, line: lineNo, speaker, start: range.start, end: range.end, text, wordCount: countWords(text) };
+  return {
+    number,
+    line: lineNo,
+    speaker: detach(speaker),
+    start: range.start,
+    end: range.end,
+    text: detach(text),
+    wordCount: countWords(text),
+  };
 }
 
 /**

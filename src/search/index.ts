@@ -49,8 +49,11 @@ export interface SearchPage {
 
 /** Growable Int32Array, to build the token stream without a JS array of millions of numbers. */
 class IntBuffer {
-  data = new Int32Array(1 << 16);
+  data: Int32Array;
   length = 0;
+  constructor(capacity = 1 << 16) {
+    this.data = new Int32Array(capacity);
+  }
   push(value: number): void {
     if (this.length === this.data.length) {
       const bigger = new Int32Array(this.data.length * 2);
@@ -102,7 +105,9 @@ export class SearchIndex {
     const speakerIndex = new Map<string, number>();
     const docSpeaker = new Int32Array(n);
     const docStart = new Int32Array(n + 1);
-    const stream = new IntBuffer();
+    // Sized from the parser's word counts, close to the token count, so the stream rarely grows (each growth
+    // holds the old and the new buffer at once).
+    const stream = new IntBuffer(Math.ceil(turns.reduce((sum, t) => sum + t.wordCount, 0) * 1.1) + 1024);
     for (let d = 0; d < n; d++) {
       const turn = turns[d]!;
       let speaker = speakerIndex.get(turn.speaker.id);
@@ -113,9 +118,11 @@ export class SearchIndex {
     }
 
     const termIds = table.toMap();
-    // Per turn: distinct terms with their frequencies; per term: how many turns hold it.
+    // Per turn: distinct terms with their frequencies; per term: how many turns hold it. A turn's distinct terms
+    // are written over its own tokens (there are never more of them than tokens read so far), which saves a
+    // second array the size of the whole token stream at the moment memory use peaks.
     const df = new Int32Array(termIds.size);
-    const uniqTerm = new Int32Array(stream.length);
+    const uniqTerm = stream.data;
     const uniqTf = new Uint16Array(stream.length);
     const uniqStart = new Int32Array(n + 1);
     const docNorm = new Float32Array(n);
