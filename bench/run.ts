@@ -8,6 +8,10 @@
  *
  * The subgraph runs from its build (dist/, made first), as `npm start` runs it; see bench/production.ts.
  *
+ * Serving runs each operation against three servers: Apollo only (PLANNED_EXECUTION=0, no response cache), the
+ * default without the response cache (planned execution and entity views), and the default (varied bodies, then
+ * one body repeated). The anchors (a) and (b) are measured before and after those runs and averaged.
+ *
  * Quick mode (default): ingest of ~1k files, 3 s per serving scenario. --full adds ingest of ~10k files
  * (~62 MB) and runs 10 s per scenario. Corpora are generated (seeded) under bench/corpus/ on first use.
  */
@@ -16,6 +20,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+
+import { parse } from 'graphql';
 
 import type { Archive } from '../src/archive/types.js';
 import { generateCorpus, random } from './generate-corpus.js';
@@ -29,6 +35,8 @@ const { SearchIndex } = await fromDist<typeof import('../src/search/index.js')>(
 const { parseSearchQuery } = await fromDist<typeof import('../src/search/query.js')>('search/query.js');
 const { fold, words } = await fromDist<typeof import('../src/search/text.js')>('search/text.js');
 const { createApollo } = await fromDist<typeof import('../src/server/app.js')>('server/app.js');
+const { PlannedOperations } = await fromDist<typeof import('../src/server/planned.js')>('server/planned.js');
+const { createSchema } = await fromDist<typeof import('../src/schema.js')>('schema.js');
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const argv = process.argv.slice(2);
@@ -288,40 +296,64 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
   results.serving = out;
 }
 
+/**
+ * Server time of `_entities` by size, two ways: through Apollo Server (`executeOperation`: parse and validation
+ * cached, execution; no JSON) and through the planned path a repeated router request takes (`answer`: variables,
+ * execution and the JSON body), the latter without entity views so every request does the work.
+ */
 async function entities(archive: Archive): Promise<void> {
   const apollo = createApollo({ production: true });
   await apollo.start();
+  const planned = new PlannedOperations(createSchema(), 0);
   const QUERY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Turn { id text } } }`;
+  planned.learn(QUERY, undefined, parse(QUERY));
+  planned.learnHeaders('', [['content-type', 'application/json; charset=utf-8']]);
   const rand = random(5);
-  const out: Record<string, unknown> = {};
-  let perRepAt100 = 0;
+  const out: Record<string, Record<string, unknown>> = { apollo: {}, planned: {} };
+  const perRepAt100: Record<string, number> = {};
   for (const n of [1, 100, 1000, 10000]) {
     const r = Array.from({ length: n }, () => ({
       __typename: 'Turn',
       id: archive.turns[Math.floor(rand() * archive.turns.length)]!.id,
     }));
-    const times: number[] = [];
-    const repeats = n >= 10000 ? 10 : 40;
-    for (let i = 0; i < repeats + 5; i++) {
-      const started = performance.now();
-      const response = await apollo.executeOperation(
-        { query: QUERY, variables: { r } },
-        { contextValue: createContext(archive) },
+    const runs: [string, () => Promise<unknown>][] = [
+      [
+        'apollo',
+        async () => {
+          const response = await apollo.executeOperation(
+            { query: QUERY, variables: { r } },
+            { contextValue: createContext(archive) },
+          );
+          if (response.body.kind !== 'single' || response.body.singleResult.errors) throw new Error('entities failed');
+        },
+      ],
+      [
+        'planned',
+        async () => {
+          if (!(await planned.answer({ query: QUERY, variables: { r } }, '', createContext(archive))))
+            throw new Error('planned entities failed');
+        },
+      ],
+    ];
+    for (const [path, once] of runs) {
+      const times: number[] = [];
+      const repeats = n >= 10000 ? 10 : 40;
+      for (let i = 0; i < repeats + 5; i++) {
+        const started = performance.now();
+        await once();
+        if (i >= 5) times.push(performance.now() - started);
+      }
+      const ms = median(times);
+      if (n === 100) perRepAt100[path] = ms / n;
+      row(
+        'entities',
+        `_entities, ${n} Turn representations, ${path === 'apollo' ? 'Apollo' : 'planned, with JSON'}`,
+        `${fmt(ms, 3)} ms`,
+        `${fmt((ms / n) * 1000, 2)} µs per representation`,
+        n >= 100 ? `${fmt(ms / n / perRepAt100[path]!, 2)}x per-rep cost at 100` : '',
       );
-      const elapsed = performance.now() - started;
-      if (response.body.kind !== 'single' || response.body.singleResult.errors) throw new Error('entities failed');
-      if (i >= 5) times.push(elapsed);
+      out[path]![n] = { medianMs: ms, usPerRepresentation: (ms / n) * 1000 };
     }
-    const ms = median(times);
-    if (n === 100) perRepAt100 = ms / n;
-    row(
-      'entities',
-      `_entities, ${n} Turn representations (server time)`,
-      `${fmt(ms, 3)} ms`,
-      `${fmt((ms / n) * 1000, 2)} µs per representation`,
-      n >= 100 ? `${fmt(ms / n / perRepAt100, 2)}x per-rep cost at 100` : '',
-    );
-    out[n] = { medianMs: ms, usPerRepresentation: (ms / n) * 1000 };
   }
   await apollo.stop();
   results.entities = out;

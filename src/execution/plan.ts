@@ -193,7 +193,7 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
       const def = type.getFields()[name];
       if (!def) throw new Bail();
       const subsets = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
-      const usesVariables = (nodes[0]!.arguments ?? []).some((a) => hasVariable(a.value));
+      const argsUseVariables = (nodes[0]!.arguments ?? []).some((a) => hasVariable(a.value));
       fields.push({
         id,
         key,
@@ -203,7 +203,7 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
         typename: null,
         def,
         resolve: def.resolve ?? null,
-        staticArgs: usesVariables ? null : getArgumentValues(def, nodes[0]!, {}),
+        staticArgs: argsUseVariables ? null : getArgumentValues(def, nodes[0]!, {}),
         complete: completer(def.type, subsets),
       });
     }

@@ -73,7 +73,13 @@ export class PlannedOperations {
     if (query.length > MAX_PLANNED_QUERY_LENGTH) return;
     const key = PlannedOperations.key(query, operationName);
     if (this.plans.has(key)) return;
-    this.plans.set(key, planOperation(this.schema, document, operationName ?? undefined) ?? { none: true });
+    let plan: Plan | null = null;
+    try {
+      plan = planOperation(this.schema, document, operationName ?? undefined);
+    } catch {
+      // Planning runs inside Apollo's request: whatever goes wrong here must not fail that request.
+    }
+    this.plans.set(key, plan ?? { none: true });
   }
 
   /** Remembers Apollo's headers of a successful answer for this `accept` header. */
