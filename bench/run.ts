@@ -239,7 +239,7 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
   // Each operation three ways: the cache off (every request executes), varied bodies with the cache on (200
   // distinct requests cycling, as a busy router's traffic does), and one body repeated (a cache hit each time).
   // The same without plans ("Apollo only") shows what planned execution adds.
-  const measured: [string, LoadResult][] = [];
+  const measured: [string, LoadResult, number][] = [];
   for (const mode of ['apollo', 'off', 'on'] as const) {
     const ours = await startProcess(distMain, {
       PORT: '0',
@@ -250,7 +250,7 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
       RESPONSE_CACHE_MAX_BYTES: mode === 'on' ? String(64 * 1024 * 1024) : '0',
       PLANNED_EXECUTION: mode === 'apollo' ? '0' : '1',
     });
-    for (const load of loads) {
+    for (const [index, load] of loads.entries()) {
       const runs: [string, readonly string[]][] =
         mode === 'apollo'
           ? [['no cache, Apollo only', load.bodies]]
@@ -261,10 +261,37 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
                 ['cache, repeated', load.bodies.slice(0, 1)],
               ];
       for (const [label, bodies] of runs) {
-        measured.push([`${load.title}, ${label}`, await cannon(ours.url, { title: load.title, bodies })]);
+        measured.push([`${load.title}, ${label}`, await cannon(ours.url, { title: load.title, bodies }), index]);
       }
     }
     await stop(ours.child);
+  }
+  // The floor for each operation's own answer size: node:http sending a fixed body as long as the subgraph's
+  // answer to the operation's first request, to the same request bodies. A cache hit can at best match it.
+  const sameSize: LoadResult[] = [];
+  {
+    const probe = await startProcess(distMain, {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'production',
+    });
+    const sizes: number[] = [];
+    for (const load of loads) {
+      const response = await fetch(probe.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: load.bodies[0],
+      });
+      sizes.push((await response.arrayBuffer()).byteLength);
+    }
+    await stop(probe.child);
+    for (const [i, load] of loads.entries()) {
+      const plain = await startProcess(here('./servers/plain.ts'), { ANSWER_BYTES: String(sizes[i]) });
+      sameSize.push(await cannon(plain.url, { title: load.title, bodies: load.bodies.slice(0, 1) }));
+      await stop(plain.child);
+    }
   }
   const [a2, b2] = await anchors();
   const floorA = mean(a1, a2);
@@ -283,15 +310,27 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
     `${fmt(floorB.rps / floorA.rps, 2)}x (a)`,
   );
   const out: Record<string, unknown> = { a: floorA, b: floorB, anchorsBefore: [a1, b1], anchorsAfter: [a2, b2] };
-  for (const [title, r] of measured) {
+  for (const [i, load] of loads.entries()) {
+    const r = sameSize[i]!;
+    row(
+      'serving',
+      `(a') node:http, fixed answer as long as: ${load.title}`,
+      `${fmt(r.rps, 0)} req/s`,
+      `p50 ${r.p50} ms, p99 ${r.p99} ms`,
+      `${fmt(r.rps / floorB.rps, 2)}x (b)`,
+    );
+    out[`(a') ${load.title}`] = { ...r, vsB: r.rps / floorB.rps };
+  }
+  for (const [title, r, index] of measured) {
+    const vsSameSize = r.rps / sameSize[index]!.rps;
     row(
       'serving',
       `(c) ${title}`,
       `${fmt(r.rps, 0)} req/s`,
       `p50 ${r.p50} ms, p99 ${r.p99} ms${r.errors ? `, ${r.errors} errors` : ''}`,
-      `${fmt(r.rps / floorB.rps, 2)}x (b), ${fmt(r.rps / floorA.rps, 2)}x (a)`,
+      `${fmt(r.rps / floorB.rps, 2)}x (b), ${fmt(r.rps / floorA.rps, 2)}x (a), ${fmt(vsSameSize, 2)}x (a')`,
     );
-    out[title] = { ...r, vsB: r.rps / floorB.rps, vsA: r.rps / floorA.rps };
+    out[title] = { ...r, vsB: r.rps / floorB.rps, vsA: r.rps / floorA.rps, vsSameSize };
   }
   results.serving = out;
 }

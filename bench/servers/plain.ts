@@ -1,8 +1,12 @@
-/** Anchor (a): the floor of Node itself, a node:http server answering a fixed GraphQL-shaped JSON body. */
+/**
+ * Anchor (a): the floor of Node itself, a node:http server answering a fixed GraphQL-shaped JSON body. With
+ * `ANSWER_BYTES`, the body is that long: the floor for answers as large as a real operation's.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const body = JSON.stringify({ data: { hello: 'world' } });
+const size = Number(process.env.ANSWER_BYTES ?? 0);
+const body = JSON.stringify({ data: { hello: size > 30 ? 'x'.repeat(size - 30) : 'world' } });
 const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {

@@ -454,14 +454,8 @@ function listOf(value: unknown, item: Complete, run: Run, field: FieldPlan): unk
     if (!async && isPromise(completed)) async = true;
     out.push(completed);
   }
-  if (!async) return out;
-  // Settle every item before failing, so no rejection is left unhandled.
-  return Promise.allSettled(out).then((settled) =>
-    settled.map((s) => {
-      if (s.status === 'rejected') throw new Bail();
-      return s.value;
-    }),
-  );
+  // Promise.all subscribes to every item, so a rejection after the first is handled too (none goes unhandled).
+  return async ? Promise.all(out) : out;
 }
 
 function serialize(type: Parameters<typeof isLeafType>[0], value: unknown): unknown {

@@ -249,3 +249,41 @@ describe.each([
     expect(seen()).toEqual(plan('unknownKey'));
   });
 });
+
+describe.each([
+  ['Apollo Gateway', (sdl: string) => startApolloGateway({ supergraphSdl: sdl, port: 0, host: '127.0.0.1' })],
+  [
+    'Hive Gateway',
+    (sdl: string) => startHiveGateway({ supergraphSdl: sdl, port: 0, host: '127.0.0.1', deduplicate: false }),
+  ],
+] as const)('planned execution behind %s', (_name, start) => {
+  let planned: RunningServer;
+  let router: Router;
+  beforeAll(async () => {
+    // The default configuration: plans and entity views on, no response cache so every request executes.
+    planned = await startTestServer(corpus.dir, undefined, [], { responseCacheBytes: 0 });
+    const urls: Record<string, string> = { transcripts: planned.url, people: people.url };
+    const composed = composeAll(readSupergraphConfig().map((s) => ({ ...s, url: urls[s.name]! })));
+    router = await start(composed.supergraphSdl!);
+  });
+  afterAll(async () => {
+    await router.stop();
+    await planned.stop();
+  });
+
+  it('answers repeated federated queries from plans with the same data as the first time', async () => {
+    const queries = [
+      '{ segment(id: "ep03-06-cosmo-boring-tech-architecture") { turns { number speaker { id name role bio } } } }',
+      '{ jens: person(id: "jens-neuse") { id role turns(first: 2) { nodes { text episode { id } } } } }',
+      '{ people { id debut { id number series { title } turns(first: 1) { nodes { speaker { name role } } } } } }',
+    ];
+    const before = planned.planned!.stats.planned;
+    for (const query of queries) {
+      const first = await gql(router.url, query);
+      expect(first.data).toBeTruthy();
+      for (let i = 0; i < 2; i++) expect(await gql(router.url, query)).toEqual(first);
+    }
+    // Every repeat reached this subgraph at least once and was answered by a plan.
+    expect(planned.planned!.stats.planned - before).toBeGreaterThanOrEqual(queries.length * 2);
+  });
+});
