@@ -166,8 +166,13 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
   const objectPlan = (type: GraphQLObjectType, sets: readonly SelectionSetNode[]): ObjectPlan => {
     const fields: FieldPlan[] = [];
     const entity = type.astNode?.directives?.some((d) => d.name.value === 'key') ?? false;
-    const views = entity && !sets.some((set) => usesVariables(set, fragments, new Set())) ? new WeakMap() : null;
-    for (const [key, nodes] of collect(type, sets)) {
+    const collected = collect(type, sets);
+    // Views pay where completing an entity is real work: a selection that goes deeper than its own scalars. A
+    // view of `{ id }` costs more than it saves, and makes the whole answer go through `toJson`.
+    const deep = [...collected.values()].some((nodes) => nodes.some((n) => n.selectionSet !== undefined));
+    const views =
+      entity && deep && !sets.some((set) => usesVariables(set, fragments, new Set())) ? new WeakMap() : null;
+    for (const [key, nodes] of collected) {
       const name = nodes[0]!.name.value;
       // An alias `__proto__` would set the prototype of a plain result object: left to graphql-js.
       if (key === '__proto__') throw new Bail();
