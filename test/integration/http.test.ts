@@ -1,3 +1,5 @@
+import http from 'node:http';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { RunningServer } from '../../src/server/app.js';
@@ -98,6 +100,36 @@ describe('HTTP', () => {
     });
     expect(broken.status).toBe(400);
     expect(await broken.json()).toEqual({ error: 'request body is not valid JSON' });
+  });
+
+  it('refuses a streamed body (no length declared) once it passes the limit, and keeps serving', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      const chunk = 'x'.repeat(64 * 1024);
+      // 3 MiB in chunks, over the 2 MiB default; the server may answer (and close) before the end.
+      const write = (left: number): void => {
+        if (left === 0 || req.destroyed) return void req.end();
+        if (req.write(chunk)) setImmediate(() => write(left - 1));
+        else req.once('drain', () => write(left - 1));
+      };
+      req.write('{"query":"');
+      write(48);
+    });
+    expect(status).toBe(413);
+    const after = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ allSeries { id } }' }),
+    });
+    expect(after.status).toBe(200);
   });
 
   it('answers 404 for unknown paths and redirects / to /graphql', async () => {
