@@ -78,16 +78,16 @@ interface ObjectPlan {
    * Views of entities under this selection, as JSON, by entity object; null when the selection cannot have
    * them (not an entity type, or a variable somewhere below: the same object could then complete differently).
    */
-  readonly views: WeakMap<object, string> | null;
+  readonly views: WeakMap<object, Buffer> | null;
 }
 
 /**
- * A completed entity already in JSON, as kept in an object plan's views; `toJson` writes it as it is. Entities in
+ * A completed entity already in JSON, as kept in an object plan's views; `jsonBytes` copies its bytes as they are. Entities in
  * this subgraph are archive records, immutable until the archive is replaced (and a new archive has new records),
  * so one selection over one record always completes to the same JSON.
  */
 export class Fragment {
-  constructor(readonly json: string) {}
+  constructor(readonly bytes: Buffer) {}
 }
 
 /** How many more bytes of entity views may be kept; one per archive, shared by every plan. */
@@ -105,7 +105,7 @@ export interface Plan {
   readonly execute: (run: Run) => unknown;
 }
 
-/** When `fragments` is not 0, `data` holds `Fragment`s: write it with `toJson`, not JSON.stringify. */
+/** When `fragments` is not 0, `data` holds `Fragment`s: write it with `jsonBytes`, not JSON.stringify. */
 export type PlanResult =
   { readonly ok: true; readonly data: Record<string, unknown>; readonly fragments: number } | { readonly ok: false };
 
@@ -168,7 +168,7 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
     const entity = type.astNode?.directives?.some((d) => d.name.value === 'key') ?? false;
     const collected = collect(type, sets);
     // Views pay where completing an entity is real work: a selection that goes deeper than its own scalars. A
-    // view of `{ id }` costs more than it saves, and makes the whole answer go through `toJson`.
+    // view of `{ id }` costs more than it saves, and makes the whole answer go through `jsonBytes`.
     const deep = [...collected.values()].some((nodes) => nodes.some((n) => n.selectionSet !== undefined));
     const views =
       entity && deep && !sets.some((set) => usesVariables(set, fragments, new Set())) ? new WeakMap() : null;
@@ -312,12 +312,14 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
       run.fragments--;
       return out;
     }
-    const json = toJson(out);
-    if (run.views.remaining >= json.length) {
-      run.views.remaining -= json.length;
-      plan.views.set(source, json);
+    // Kept as UTF-8 bytes: an answer made of views is then assembled by copying bytes, with no string to walk
+    // and encode again (a 9 KB segment answer built by string concatenation took 55 µs to encode).
+    const bytes = jsonBytes(out);
+    if (run.views.remaining >= bytes.length) {
+      run.views.remaining -= bytes.length;
+      plan.views.set(source, bytes);
     }
-    return new Fragment(json);
+    return new Fragment(bytes);
   };
 
   const completeFields = (plan: ObjectPlan, source: unknown, run: Run): unknown => {
@@ -494,34 +496,47 @@ function usesVariables(
 }
 
 /**
- * JSON.stringify for completed results that may hold `Fragment`s: the same text JSON.stringify would write for
- * the same values (results hold only plain objects, arrays, strings, finite numbers, booleans and null).
+ * JSON.stringify for completed results that may hold `Fragment`s, as UTF-8: the same text JSON.stringify would
+ * write for the same values (results hold only plain objects, arrays, strings, finite numbers, booleans and null),
+ * with each fragment's bytes copied in.
  *
  * @example
- * toJson({ a: [new Fragment('{"id":"x"}'), null] }) // '{"a":[{"id":"x"},null]}'
+ * jsonBytes({ a: [new Fragment(Buffer.from('{"id":"x"}')), null] }).toString() // '{"a":[{"id":"x"},null]}'
  */
-export function toJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-    case 'boolean':
-      return JSON.stringify(value);
-  }
-  if (value instanceof Fragment) return value.json;
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + toJson(value[i]);
-    return out + ']';
-  }
-  let out = '{';
-  let first = true;
-  for (const key in value as Record<string, unknown>) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + toJson(v);
-    first = false;
-  }
-  return out + '}';
+export function jsonBytes(value: unknown, prefix = '', suffix = ''): Buffer {
+  const parts: Buffer[] = [];
+  let text = prefix;
+  const write = (v: unknown): void => {
+    if (v === null || v === undefined) {
+      text += 'null';
+    } else if (typeof v !== 'object') {
+      text += JSON.stringify(v);
+    } else if (v instanceof Fragment) {
+      if (text !== '') parts.push(Buffer.from(text, 'utf8'));
+      parts.push(v.bytes);
+      text = '';
+    } else if (Array.isArray(v)) {
+      text += '[';
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0) text += ',';
+        write(v[i]);
+      }
+      text += ']';
+    } else {
+      text += '{';
+      let first = true;
+      for (const key in v) {
+        const item = (v as Record<string, unknown>)[key];
+        if (item === undefined) continue;
+        text += (first ? '' : ',') + JSON.stringify(key) + ':';
+        first = false;
+        write(item);
+      }
+      text += '}';
+    }
+  };
+  write(value);
+  text += suffix;
+  if (text !== '') parts.push(Buffer.from(text, 'utf8'));
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }

@@ -23,7 +23,7 @@ export interface Config {
    */
   readonly plannedExecution: boolean;
   /**
-   * JSON of completed entities kept per archive for planned operations to reuse, in UTF-16 units.
+   * Bytes of JSON of completed entities kept per archive for planned operations to reuse.
    * `ENTITY_VIEWS_MAX_BYTES`, default 64 MiB; 0 keeps none.
    */
   readonly entityViewBytes: number;

@@ -162,8 +162,8 @@ async function graphql(
         createContext(archive, options.onBatch),
       );
       if (answer) {
-        // As Node does for Apollo's answer (one end() before the head is written): a length, not chunks.
-        res.writeHead(200, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
+        // A length, as Node sets it for Apollo's one-piece answer; the same bytes go to the cache.
+        res.writeHead(200, { ...answer.headers, 'content-length': answer.body.length });
         res.end(answer.body);
         if (cacheKey !== null) options.cache!.set(archive, cacheKey, 200, Object.entries(answer.headers), answer.body);
         return;

@@ -12,7 +12,7 @@ import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 
 import type { Archive } from '../archive/types.js';
-import { planOperation, runPlan, toJson, type Plan, type ViewBudget } from '../execution/plan.js';
+import { jsonBytes, planOperation, runPlan, type Plan, type ViewBudget } from '../execution/plan.js';
 
 /** A request body the planned path can take: a single operation with a query text and plain variables. */
 export interface PlannableBody {
@@ -34,7 +34,7 @@ export class PlannedOperations {
   readonly stats = { planned: 0, bailed: 0 };
 
   /**
-   * @param viewBytes how much entity JSON (in UTF-16 units) to keep per archive for reuse across operations and
+   * @param viewBytes how many bytes of entity JSON to keep per archive for reuse across operations and
    *   requests; 0 keeps none.
    */
   constructor(
@@ -101,7 +101,7 @@ export class PlannedOperations {
     body: PlannableBody,
     accept: string,
     contextValue: { readonly archive: Archive },
-  ): Promise<{ headers: Readonly<Record<string, string>>; body: string } | null> {
+  ): Promise<{ headers: Readonly<Record<string, string>>; body: Buffer } | null> {
     const plan = this.plans.get(PlannedOperations.key(body.query, body.operationName));
     const headers = this.headersByAccept.get(accept);
     if (!plan || 'none' in plan || !headers) return null;
@@ -112,8 +112,11 @@ export class PlannedOperations {
     }
     this.stats.planned++;
     // Byte for byte what Apollo Server writes: `{"data":…}` and a newline.
-    const json = result.fragments > 0 ? `{"data":${toJson(result.data)}}` : JSON.stringify({ data: result.data });
-    return { headers, body: json + '\n' };
+    const answer =
+      result.fragments > 0
+        ? jsonBytes(result.data, '{"data":', '}\n')
+        : Buffer.from(JSON.stringify({ data: result.data }) + '\n', 'utf8');
+    return { headers, body: answer };
   }
 }
 

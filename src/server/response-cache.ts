@@ -42,10 +42,17 @@ export class ResponseCache {
     return this.caches.get(archive)?.get(key);
   }
 
-  /** Stores a successful response: status 200 and no GraphQL errors. */
-  set(archive: Archive, key: string, status: number, headers: Iterable<[string, string]>, text: string): void {
-    if (status !== 200 || text.includes('"errors":[')) return;
-    const body = Buffer.from(text);
+  /** Stores a successful response: status 200 and no GraphQL errors. A Buffer is kept as it is. */
+  set(
+    archive: Archive,
+    key: string,
+    status: number,
+    headers: Iterable<[string, string]>,
+    answer: string | Buffer,
+  ): void {
+    // A planned answer never has errors (errors go to Apollo); Apollo's are checked.
+    if (status !== 200 || (typeof answer === 'string' && answer.includes('"errors":['))) return;
+    const body = typeof answer === 'string' ? Buffer.from(answer) : answer;
     const response: CachedResponse = {
       status,
       headers: { ...Object.fromEntries(headers), 'content-length': String(body.length), 'x-response-cache': 'hit' },

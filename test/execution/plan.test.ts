@@ -22,7 +22,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArchive } from '../../src/archive/load.js';
 import type { Archive } from '../../src/archive/types.js';
 import { createContext } from '../../src/context.js';
-import { Fragment, planOperation, runPlan, toJson } from '../../src/execution/plan.js';
+import { Fragment, jsonBytes, planOperation, runPlan } from '../../src/execution/plan.js';
+
+const toJson = (value: unknown): string => jsonBytes(value).toString('utf8');
 import { createSchema } from '../../src/schema.js';
 import { makeCorpus, type Corpus } from '../helpers/corpus.js';
 
