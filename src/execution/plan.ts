@@ -125,11 +125,13 @@ const isPromise = (value: unknown): value is Promise<unknown> =>
  */
 export function planOperation(schema: GraphQLSchema, document: DocumentNode, operationName?: string): Plan | null {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName
-    ? operations.find((o) => o.name?.value === operationName)
-    : operations.length === 1
-      ? operations[0]
-      : undefined;
+  // As graphql-js's getOperationAST: any name given, even "", must match; none given means the only operation.
+  const operation =
+    operationName !== undefined
+      ? operations.find((o) => o.name?.value === operationName)
+      : operations.length === 1
+        ? operations[0]
+        : undefined;
   const queryType = schema.getQueryType();
   if (!operation || operation.operation !== 'query' || !queryType) return null;
   const fragments: Record<string, FragmentDefinitionNode> = Object.create(null);

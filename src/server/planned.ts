@@ -64,7 +64,8 @@ export class PlannedOperations {
   }
 
   private static key(query: string, operationName: string | null | undefined): string {
-    return `${operationName ?? ''}\n${query}`;
+    // No name and an empty name are different requests (Apollo refuses the second for a named operation).
+    return `${operationName === null || operationName === undefined ? '\u0000' : operationName}\n${query}`;
   }
 
   /** Plans a document Apollo accepted (once per operation). */
@@ -105,18 +106,22 @@ export class PlannedOperations {
     const plan = this.plans.get(PlannedOperations.key(body.query, body.operationName));
     const headers = this.headersByAccept.get(accept);
     if (!plan || 'none' in plan || !headers) return null;
-    const result = await runPlan(plan, contextValue, body.variables, this.budget(contextValue.archive));
-    if (!result.ok) {
-      this.stats.bailed++;
-      return null;
+    try {
+      const result = await runPlan(plan, contextValue, body.variables, this.budget(contextValue.archive));
+      if (result.ok) {
+        // Byte for byte what Apollo Server writes: `{"data":…}` and a newline.
+        const answer =
+          result.fragments > 0
+            ? jsonBytes(result.data, '{"data":', '}\n')
+            : Buffer.from(JSON.stringify({ data: result.data }) + '\n', 'utf8');
+        this.stats.planned++;
+        return { headers, body: answer };
+      }
+    } catch {
+      // Never expected (runPlan does not throw); if it happens, Apollo answers instead.
     }
-    this.stats.planned++;
-    // Byte for byte what Apollo Server writes: `{"data":…}` and a newline.
-    const answer =
-      result.fragments > 0
-        ? jsonBytes(result.data, '{"data":', '}\n')
-        : Buffer.from(JSON.stringify({ data: result.data }) + '\n', 'utf8');
-    return { headers, body: answer };
+    this.stats.bailed++;
+    return null;
   }
 }
 

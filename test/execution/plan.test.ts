@@ -224,6 +224,8 @@ describe('planned execution', () => {
     expect(
       planOperation(schema, parse('query A { allSeries { id } } query B { speakers { totalCount } }'), 'B'),
     ).not.toBeNull();
+    // An empty name is a name: it matches no operation, as in graphql-js.
+    expect(planOperation(schema, parse('query A { allSeries { id } }'), '')).toBeNull();
   });
 
   it('bails out wherever graphql-js would report a field error, sync or async', async () => {

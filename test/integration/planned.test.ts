@@ -99,6 +99,15 @@ describe('planned execution over HTTP', () => {
     expect(planned.planned!.stats.bailed - before.bailed).toBe(2);
   });
 
+  it('keeps "no operation name" and an empty operation name apart', async () => {
+    const query = 'query Named { allSeries { id } }';
+    for (let i = 0; i < 2; i++) await post(planned.url, { query });
+    const empty = { query, operationName: '' };
+    const expected = await post(reference.url, empty);
+    expect(expected.body).toContain('"errors"');
+    expect(await post(planned.url, empty)).toEqual(expected);
+  });
+
   it('negotiates content types as Apollo does, per accept header', async () => {
     const body = { query: '{ allSeries { id } }' };
     for (const accept of ['application/graphql-response+json', 'application/json', '*/*']) {
