@@ -190,6 +190,10 @@ async function graphql(
     plannableRequest(req)
   ) {
     options.planned.learnHeaders(req.headers.accept ?? '', response.headers);
+    // Apollo writes `errors` first when there are any.
+    const clean = plannableBody(body);
+    if (clean && !response.body.string.startsWith('{"errors":'))
+      options.planned.confirm(clean.query, clean.operationName);
   }
   if (response.body.kind === 'complete') {
     if (cacheKey !== null)

@@ -2,10 +2,15 @@
  * Planned operations: the second and later requests of an operation skip Apollo Server's request pipeline and
  * graphql-js, and run a plan made from the document Apollo already parsed and validated (src/execution/plan.ts).
  *
- * Apollo stays the gatekeeper. An operation is planned only after Apollo accepted its document (parse, token
- * limit, validation with every rule including GraphQL Armor's); a plan only answers when its run is clean; and
+ * Apollo stays the gatekeeper. An operation is planned only after Apollo answered it with 200 and no errors (so
+ * after parse, token limit, validation with every rule including GraphQL Armor's, and every plugin's say); a plan
+ * only answers when its run is clean; and
  * its answer carries the headers Apollo sent for the same `accept` header. Everything else (a first request, an
  * error, a variable that does not coerce, GET, APQ, batched or traced requests) goes to Apollo as before.
+ *
+ * Repeats skip Apollo's plugins. Decisions that depend on the operation alone (limits, validation) hold for every
+ * repeat; a decision per request (authorization by header) belongs in the HTTP layer, as ROUTER_SECRET is, or needs
+ * PLANNED_EXECUTION=0.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
@@ -30,6 +35,8 @@ export class PlannedOperations {
   private readonly headersByAccept = new Map<string, Readonly<Record<string, string>>>();
   /** Entity views' budgets, one per archive: a new archive starts with none kept and a full budget. */
   private readonly budgets = new WeakMap<Archive, ViewBudget>();
+  /** Documents Apollo resolved, by operation, until an answer without errors confirms them. */
+  private readonly resolved = new LRUCache<string, DocumentNode>({ max: 1000 });
   /** Requests answered by a plan, and requests a plan handed back to Apollo. */
   readonly stats = { planned: 0, bailed: 0 };
 
@@ -52,15 +59,35 @@ export class PlannedOperations {
     return budget;
   }
 
-  /** The Apollo plugin that hands over each accepted query document. */
+  /**
+   * The Apollo plugin that notes each resolved query document. Nothing is planned yet: a later plugin may still
+   * refuse the request. `confirm` plans it once Apollo has answered it cleanly. (Apollo hands plugins a copy of
+   * the request's context, so documents are noted by operation, not by context.)
+   */
   plugin(): ApolloServerPlugin {
     return {
       requestDidStart: async () => ({
         didResolveOperation: async ({ source, document, operation, request }) => {
-          if (operation?.operation === 'query') this.learn(source, request.operationName, document);
+          if (operation?.operation !== 'query' || source.length > MAX_PLANNED_QUERY_LENGTH) return;
+          const key = PlannedOperations.key(source, request.operationName);
+          if (!this.plans.has(key)) this.resolved.set(key, document);
         },
       }),
     };
+  }
+
+  /**
+   * Called after Apollo answered a request with 200 and no errors: plans its operation, if the plugin noted it.
+   *
+   * @example
+   * planned.confirm(body.query, body.operationName)
+   */
+  confirm(query: string, operationName: string | null | undefined): void {
+    const key = PlannedOperations.key(query, operationName);
+    const document = this.resolved.get(key);
+    if (document === undefined) return;
+    this.resolved.delete(key);
+    this.learn(query, operationName, document);
   }
 
   private static key(query: string, operationName: string | null | undefined): string {
@@ -68,7 +95,7 @@ export class PlannedOperations {
     return `${operationName === null || operationName === undefined ? '\u0000' : operationName}\n${query}`;
   }
 
-  /** Plans a document Apollo accepted (once per operation). */
+  /** Plans a document Apollo answered cleanly (once per operation). */
   learn(query: string, operationName: string | null | undefined, document: DocumentNode): void {
     // Huge documents are rare and would make the keys the bulk of the cache.
     if (query.length > MAX_PLANNED_QUERY_LENGTH) return;

@@ -3,8 +3,11 @@
  * byte for byte and header for header what Apollo sends; anything a plan cannot answer cleanly still gets
  * Apollo's own answer.
  */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import type { Context } from '../../src/context.js';
 import type { RunningServer } from '../../src/server/app.js';
 import { makeCorpus, type Corpus } from '../helpers/corpus.js';
 import { startTestServer } from '../helpers/server.js';
@@ -106,6 +109,31 @@ describe('planned execution over HTTP', () => {
     const expected = await post(reference.url, empty);
     expect(expected.body).toContain('"errors"');
     expect(await post(planned.url, empty)).toEqual(expected);
+  });
+
+  it('never plans an operation a plugin refused after validation', async () => {
+    // An authorization-style plugin: it refuses one operation by name once Apollo has resolved it.
+    const refusing: ApolloServerPlugin<Context> = {
+      async requestDidStart() {
+        return {
+          async didResolveOperation({ operationName }) {
+            if (operationName === 'Forbidden')
+              throw new GraphQLError('not allowed', { extensions: { code: 'FORBIDDEN' } });
+          },
+        };
+      },
+    };
+    const guarded = await startTestServer(corpus.dir, undefined, [refusing], { responseCacheBytes: 0 });
+    try {
+      const body = { query: 'query Forbidden { allSeries { id } }' };
+      for (let i = 0; i < 3; i++) {
+        const answer = await post(guarded.url, body);
+        expect(answer.body).toContain('FORBIDDEN');
+      }
+      expect(guarded.planned!.stats.planned).toBe(0);
+    } finally {
+      await guarded.stop();
+    }
   });
 
   it('negotiates content types as Apollo does, per accept header', async () => {
