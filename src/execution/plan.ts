@@ -210,7 +210,9 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
         typename: null,
         def,
         resolve: def.resolve ?? null,
-        staticArgs: argsUseVariables ? null : getArgumentValues(def, nodes[0]!, {}),
+        // Shared by every request that runs this plan: frozen, so a resolver that wrote to its arguments would
+        // throw (and the request go to Apollo) instead of changing them for the next request.
+        staticArgs: argsUseVariables ? null : deepFreeze(getArgumentValues(def, nodes[0]!, {})),
         complete: completer(def.type, subsets),
       });
     }
@@ -361,6 +363,9 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
     return property;
   };
 
+  // Arguments with variables: computed once per request and shared by every object the field resolves on (graphql-js
+  // computes them per object). Nothing here writes to its arguments; they are not frozen, because freezing
+  // `_entities`' representations on every request would cost more than the sharing saves.
   const argsOf = (field: FieldPlan, run: Run): Record<string, unknown> => {
     let args = run.args[field.id];
     if (!args) {
@@ -421,6 +426,14 @@ export function runPlan(
   } catch {
     return BAILED;
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
 }
 
 /** Whether a value (an argument, possibly nested in lists and objects) mentions a variable. */
