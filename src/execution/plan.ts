@@ -364,8 +364,8 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
   };
 
   // Arguments with variables: computed once per request and shared by every object the field resolves on (graphql-js
-  // computes them per object). Nothing here writes to its arguments; they are not frozen, because freezing
-  // `_entities`' representations on every request would cost more than the sharing saves.
+  // computes them per object). No resolver here writes to its arguments. They are not frozen: `_entities` would
+  // then pay for freezing every representation of every request.
   const argsOf = (field: FieldPlan, run: Run): Record<string, unknown> => {
     let args = run.args[field.id];
     if (!args) {
