@@ -1,7 +1,7 @@
-import { highlight, snippet } from '../search/index.js';
+import { highlight, searchSnippet } from '../search/index.js';
 import type { TurnSearchEdgeResolvers } from '../__generated__/resolvers-types.js';
 
 export const TurnSearchEdge: TurnSearchEdgeResolvers = {
-  snippet: (edge) => snippet(edge.node.text, highlight(edge.node.text, edge.query)),
+  snippet: (edge) => searchSnippet(edge.node.text, edge.query),
   highlights: (edge) => highlight(edge.node.text, edge.query),
 };

@@ -8,7 +8,7 @@ import { generateCorpus, random } from '../../bench/generate-corpus.js';
 import { loadArchive } from '../../src/archive/load.js';
 import { searchScope } from '../../src/archive/query.js';
 import type { Archive } from '../../src/archive/types.js';
-import { highlight, snippet } from '../../src/search/index.js';
+import { highlight, searchSnippet, snippet } from '../../src/search/index.js';
 import { parseSearchQuery, type SearchQuery } from '../../src/search/query.js';
 import { fold, words, wordsAt } from '../../src/search/text.js';
 import { archiveOf, transcript } from '../helpers/archive.js';
@@ -142,6 +142,9 @@ describe('search semantics on a small archive', () => {
     expect(cut).toMatch(/^….*clickhouse cloud.*…$/);
     expect(cut.length).toBeLessThanOrEqual(162);
     expect(snippet('short text', [])).toBe('short text');
+    // The hit's snippet: the same excerpt for a long text, the whole text (no matching needed) for a short one.
+    expect(searchSnippet(long, q('clickhouse'))).toBe(cut);
+    expect(searchSnippet('The ClickHouse cloud.', q('clickhouse'))).toBe('The ClickHouse cloud.');
   });
 });
 
