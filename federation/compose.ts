@@ -10,14 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { composeServices as composeApollo } from '@apollo/composition';
 import { composeServices as composeGuild } from '@theguild/federation-composition';
 import { federateSubgraphs, ROUTER_COMPATIBILITY_VERSION_ONE } from '@wundergraph/composition';
-import { createRequire } from 'node:module';
-
-import { parse, type GraphQLError } from 'graphql';
+import { parse, printSchema, type GraphQLError } from 'graphql';
 import { parse as parseYaml } from 'yaml';
-
-// @wundergraph/composition is CommonJS: its schemas must be printed by the CommonJS build of graphql, or a test
-// runner that loads graphql's ESM build for our imports sees two realms.
-const { printSchema } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 /** The repository root. */
 export const root = fileURLToPath(new URL('..', import.meta.url));
