@@ -11,8 +11,8 @@ import cors from 'cors';
 import type { Archive } from '../archive/types.js';
 import { createContext, type BatchObserver, type Context } from '../context.js';
 import { CHAPTERS_CONTENT_TYPE, DOWNLOADS, renderChapters, renderTranscript } from '../export/transcript.js';
-import { plannableBody, type PlannedOperations } from './planned.js';
-import type { ResponseCache } from './response-cache.js';
+import { plannableBody, type PlannableBody, type PlannedOperations } from './planned.js';
+import { answerIsReusable, type HeaderReader, type ResponseCache } from './response-cache.js';
 
 export interface HttpOptions {
   readonly apollo: ApolloServer<Context>;
@@ -143,10 +143,12 @@ async function graphql(
   const method = (req.method ?? 'GET').toUpperCase();
   let body: unknown;
   let cacheKey: string | null = null;
+  let plannable: PlannableBody | null = null;
   if (method === 'POST') {
     const text = await readText(req, options.maxBodyBytes);
+    const headersIn = nodeHeaders(req);
     // The cache is consulted before anything else is built for the request: a hit is a map read and a write.
-    cacheKey = options.cache?.key(nodeHeaders(req), text) ?? null;
+    cacheKey = options.cache?.key(headersIn, text) ?? null;
     const hit = cacheKey === null ? undefined : options.cache!.get(archive, cacheKey);
     if (hit) {
       res.writeHead(hit.status, hit.headers);
@@ -154,7 +156,8 @@ async function graphql(
       return;
     }
     body = parseBody(text, req.headers['content-type']);
-    const plannable = options.planned && plannableRequest(req) ? plannableBody(body) : null;
+    // A plan runs no tracing: traced requests, like everything not reusable, go to Apollo.
+    plannable = options.planned && answerIsReusable(headersIn) ? plannableBody(body) : null;
     if (plannable) {
       const answer = await options.planned!.answer(
         plannable,
@@ -182,18 +185,11 @@ async function graphql(
   if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
-  if (
-    options.planned &&
-    method === 'POST' &&
-    res.statusCode === 200 &&
-    response.body.kind === 'complete' &&
-    plannableRequest(req)
-  ) {
-    options.planned.learnHeaders(req.headers.accept ?? '', response.headers);
+  if (plannable && res.statusCode === 200 && response.body.kind === 'complete') {
+    options.planned!.learnHeaders(req.headers.accept ?? '', response.headers);
     // Apollo writes `errors` first when there are any.
-    const clean = plannableBody(body);
-    if (clean && !response.body.string.startsWith('{"errors":'))
-      options.planned.confirm(clean.query, clean.operationName);
+    if (!response.body.string.startsWith('{"errors":'))
+      options.planned!.confirm(plannable.query, plannable.operationName);
   }
   if (response.body.kind === 'complete') {
     if (cacheKey !== null)
@@ -205,15 +201,7 @@ async function graphql(
   res.end();
 }
 
-/** A JSON POST that asks for no federated trace (a plan runs no tracing). */
-function plannableRequest(req: http.IncomingMessage): boolean {
-  return (
-    /^application\/json\b/i.test(req.headers['content-type'] ?? '') &&
-    req.headers['apollo-federation-include-trace'] === undefined
-  );
-}
-
-function nodeHeaders(req: http.IncomingMessage): { get(name: string): string | undefined } {
+function nodeHeaders(req: http.IncomingMessage): HeaderReader {
   return {
     get: (name) => {
       const value = req.headers[name];

@@ -14,6 +14,25 @@ export interface CachedResponse {
   readonly body: Buffer;
 }
 
+export interface HeaderReader {
+  get(name: string): string | undefined;
+}
+
+/**
+ * Whether work done for a request may be reused for another with the same body: a JSON POST's body says everything
+ * that shapes the answer, and a request for a fresh federated trace must be executed (and traced) every time. The
+ * response cache and planned execution both ask this.
+ *
+ * @example
+ * answerIsReusable({ get: (name) => ({ 'content-type': 'application/json' })[name] }) // true
+ */
+export function answerIsReusable(headers: HeaderReader): boolean {
+  return (
+    /^application\/json\b/i.test(headers.get('content-type') ?? '') &&
+    headers.get('apollo-federation-include-trace') === undefined
+  );
+}
+
 export class ResponseCache {
   private readonly caches = new WeakMap<Archive, LRUCache<string, CachedResponse>>();
 
@@ -31,10 +50,8 @@ export class ResponseCache {
    * @example
    * cache.key({ 'content-type': 'application/json' }, '{"query":"{ allSeries { id } }"}') // 'application/json\n{"query":…'
    */
-  key(headers: { get(name: string): string | undefined }, body: string): string | null {
-    if (!this.enabled) return null;
-    if (!/^application\/json\b/i.test(headers.get('content-type') ?? '')) return null;
-    if (headers.get('apollo-federation-include-trace') !== undefined) return null;
+  key(headers: HeaderReader, body: string): string | null {
+    if (!this.enabled || !answerIsReusable(headers)) return null;
     return `${headers.get('accept') ?? ''}\n${body}`;
   }
 
