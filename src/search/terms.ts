@@ -2,7 +2,7 @@
  * The term dictionary used while indexing: words to dense ids, looked up straight from the text they stand in.
  * Indexing meets every word of the archive (13 million in 64 MB of transcripts); cutting each one out as a string
  * to ask a Map costs an allocation and a hash per word, and most of the garbage collector's work during a load.
- * Here an ASCII word is hashed and compared where it stands, and a string is made only for a word never seen.
+ * Here a word is hashed and compared where it stands in its text, and a string is made only for a word never seen.
  */
 export class TermTable {
   /** Open addressing: slot -> term id + 1 (0 is empty). */
@@ -11,8 +11,8 @@ export class TermTable {
   readonly terms: string[] = [];
 
   /**
-   * The id of `text.slice(start, end)`, adding it if new. The slice must be lower-case ASCII letters and digits,
-   * as `forEachWord` produces for ASCII text.
+   * The id of `text.slice(start, end)`, adding it if new: a folded word as `forEachWord` hands it over (a slice of
+   * lower-cased ASCII text, or a whole word of any script).
    *
    * @example
    * const table = new TermTable();
@@ -28,11 +28,6 @@ export class TermTable {
       const id = entry - 1;
       if (this.hashes[id] === h && sameSlice(this.terms[id]!, text, start, end)) return id;
     }
-  }
-
-  /** The id of a whole word (any script), adding it if new. */
-  idOf(word: string): number {
-    return this.idOfSlice(word, 0, word.length);
   }
 
   /** The dictionary for searching: word -> id. */
