@@ -178,21 +178,9 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
       const name = nodes[0]!.name.value;
       // An alias `__proto__` would set the prototype of a plain result object: left to graphql-js.
       if (key === '__proto__') throw new Bail();
-      const id = fieldCount++;
+      const base = { id: fieldCount++, key, name, nodes, parentType: type };
       if (name === '__typename') {
-        const typename = type.name;
-        fields.push({
-          id,
-          key,
-          name,
-          nodes,
-          parentType: type,
-          typename,
-          def: null,
-          resolve: null,
-          staticArgs: null,
-          complete: (v) => v,
-        });
+        fields.push({ ...base, typename: type.name, def: null, resolve: null, staticArgs: null, complete: (v) => v });
         continue;
       }
       // Introspection is left to the reference executor (and is off in production anyway).
@@ -202,11 +190,7 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
       const subsets = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
       const argsUseVariables = (nodes[0]!.arguments ?? []).some((a) => hasVariable(a.value));
       fields.push({
-        id,
-        key,
-        name,
-        nodes,
-        parentType: type,
+        ...base,
         typename: null,
         def,
         resolve: def.resolve ?? null,

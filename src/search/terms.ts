@@ -1,7 +1,7 @@
 /**
  * The term dictionary used while indexing: words to dense ids, looked up straight from the text they stand in.
  * Indexing meets every word of the archive (13 million in 64 MB of transcripts); cutting each one out as a string
- * to ask a Map costs an allocation and a hash per word, and most of the garbage collector's work during a load.
+ * to ask a Map costs an allocation (garbage, soon) and a hash per word.
  * Here a word is hashed and compared where it stands in its text, and a string is made only for a word never seen.
  */
 export class TermTable {
