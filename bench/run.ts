@@ -98,6 +98,19 @@ async function startProcess(
   return { url, child };
 }
 
+/** The built subgraph on loopback, port 0, in production mode, serving `dataDir`; `env` adds settings. */
+function startSubgraph(dataDir: string, env: Record<string, string> = {}): ReturnType<typeof startProcess> {
+  return startProcess(distMain, {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    // The URL line the bench waits for is logged at info.
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    ...env,
+  });
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
@@ -241,12 +254,7 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
   // The same without plans ("Apollo only") shows what planned execution adds.
   const measured: [string, LoadResult, number][] = [];
   for (const mode of ['apollo', 'off', 'on'] as const) {
-    const ours = await startProcess(distMain, {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'production',
+    const ours = await startSubgraph(dataDir, {
       RESPONSE_CACHE_MAX_BYTES: mode === 'on' ? String(64 * 1024 * 1024) : '0',
       PLANNED_EXECUTION: mode === 'apollo' ? '0' : '1',
     });
@@ -270,13 +278,7 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
   // answer to the operation's first request, to the same request bodies. A cache hit can at best match it.
   const sameSize: LoadResult[] = [];
   {
-    const probe = await startProcess(distMain, {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'production',
-    });
+    const probe = await startSubgraph(dataDir);
     const sizes: number[] = [];
     for (const load of loads) {
       const response = await fetch(probe.url, {
