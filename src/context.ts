@@ -38,41 +38,8 @@ export type BatchObserver = (type: keyof Loaders, size: number) => void;
  * await ctx.loaders.speaker.loadMany(['stefan', 'nobody']) // [SpeakerRecord, null]
  */
 export function createContext(archive: Archive, onBatch?: BatchObserver): Context {
-  return { archive, loaders: new RequestLoaders(archive, onBatch) };
-}
-
-/** Each loader is made on first use: most operations need none, and a request should not pay for five. */
-class RequestLoaders implements Loaders {
-  #series?: DataLoader<string, SeriesRecord | null>;
-  #episode?: DataLoader<string, EpisodeRecord | null>;
-  #segment?: DataLoader<string, SegmentRecord | null>;
-  #turn?: DataLoader<string, TurnRecord | null>;
-  #speaker?: DataLoader<string, SpeakerRecord | null>;
-
-  constructor(
-    private readonly archive: Archive,
-    private readonly onBatch: BatchObserver | undefined,
-  ) {}
-
-  get series() {
-    return (this.#series ??= this.loader('series', this.archive.seriesById));
-  }
-  get episode() {
-    return (this.#episode ??= this.loader('episode', this.archive.episodeById));
-  }
-  get segment() {
-    return (this.#segment ??= this.loader('segment', this.archive.segmentById));
-  }
-  get turn() {
-    return (this.#turn ??= this.loader('turn', this.archive.turnById));
-  }
-  get speaker() {
-    return (this.#speaker ??= this.loader('speaker', this.archive.speakerById));
-  }
-
-  private loader<T>(type: keyof Loaders, byId: ReadonlyMap<string, T>): DataLoader<string, T | null> {
-    const onBatch = this.onBatch;
-    return new DataLoader<string, T | null>(
+  const loader = <T>(type: keyof Loaders, byId: ReadonlyMap<string, T>): DataLoader<string, T | null> =>
+    new DataLoader<string, T | null>(
       async (ids) => {
         onBatch?.(type, ids.length);
         return ids.map((id) => byId.get(id) ?? null);
@@ -80,5 +47,14 @@ class RequestLoaders implements Loaders {
       // Look-ups are map reads on an immutable archive: a per-request cache would only add work.
       { cache: false, maxBatchSize: Infinity },
     );
-  }
+  return {
+    archive,
+    loaders: {
+      series: loader('series', archive.seriesById),
+      episode: loader('episode', archive.episodeById),
+      segment: loader('segment', archive.segmentById),
+      turn: loader('turn', archive.turnById),
+      speaker: loader('speaker', archive.speakerById),
+    },
+  };
 }
