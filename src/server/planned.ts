@@ -4,9 +4,9 @@
  *
  * Apollo stays the gatekeeper. An operation is planned only after Apollo answered it with 200 and no errors (so
  * after parse, token limit, validation with every rule including GraphQL Armor's, and every plugin's say); a plan
- * only answers when its run is clean; and
- * its answer carries the headers Apollo sent for the same `accept` header. Everything else (a first request, an
- * error, a variable that does not coerce, GET, APQ, batched or traced requests) goes to Apollo as before.
+ * only answers when its run is clean; and its answer carries the headers Apollo sent for the same `accept` header.
+ * Everything else (a first request, an error, a variable that does not coerce, GET, APQ, batched or traced
+ * requests) goes to Apollo as before.
  *
  * Repeats skip Apollo's plugins. Decisions that depend on the operation alone (limits, validation) hold for every
  * repeat; a decision per request (authorization by header) belongs in the HTTP layer, as ROUTER_SECRET is, or needs
@@ -69,9 +69,9 @@ export class PlannedOperations {
     return {
       requestDidStart: async () => ({
         didResolveOperation: async ({ source, document, operation, request }) => {
-          if (operation?.operation !== 'query' || source.length > MAX_PLANNED_QUERY_LENGTH) return;
+          if (operation?.operation !== 'query') return;
           const key = PlannedOperations.key(source, request.operationName);
-          if (!this.plans.has(key)) this.resolved.set(key, document);
+          if (key !== null && !this.plans.has(key)) this.resolved.set(key, document);
         },
       }),
     };
@@ -85,28 +85,36 @@ export class PlannedOperations {
    */
   confirm(query: string, operationName: string | null | undefined): void {
     const key = PlannedOperations.key(query, operationName);
+    if (key === null) return;
     const document = this.resolved.get(key);
     if (document === undefined) return;
     this.resolved.delete(key);
-    this.learn(query, operationName, document);
+    this.plan(key, operationName, document);
   }
 
-  private static key(query: string, operationName: string | null | undefined): string {
+  /**
+   * Where an operation's plan is kept, or null for a document too long to keep (huge documents are rare and would
+   * make the keys the bulk of both caches).
+   */
+  private static key(query: string, operationName: string | null | undefined): string | null {
+    if (query.length > MAX_PLANNED_QUERY_LENGTH) return null;
     // No name and an empty name are different requests (Apollo refuses the second for a named operation).
     return `${operationName === null || operationName === undefined ? '\u0000' : operationName}\n${query}`;
   }
 
   /** Plans a document Apollo answered cleanly (once per operation). */
   learn(query: string, operationName: string | null | undefined, document: DocumentNode): void {
-    // Huge documents are rare and would make the keys the bulk of the cache.
-    if (query.length > MAX_PLANNED_QUERY_LENGTH) return;
     const key = PlannedOperations.key(query, operationName);
+    if (key !== null) this.plan(key, operationName, document);
+  }
+
+  private plan(key: string, operationName: string | null | undefined, document: DocumentNode): void {
     if (this.plans.has(key)) return;
     let plan: Plan | null = null;
     try {
       plan = planOperation(this.schema, document, operationName ?? undefined);
     } catch {
-      // Planning runs inside Apollo's request: whatever goes wrong here must not fail that request.
+      // Whatever goes wrong here must not fail the request that taught the operation.
     }
     this.plans.set(key, plan ?? { none: true });
   }
@@ -131,7 +139,8 @@ export class PlannedOperations {
     accept: string,
     contextValue: { readonly archive: Archive },
   ): Promise<{ headers: Readonly<Record<string, string>>; body: Buffer } | null> {
-    const plan = this.plans.get(PlannedOperations.key(body.query, body.operationName));
+    const key = PlannedOperations.key(body.query, body.operationName);
+    const plan = key === null ? undefined : this.plans.get(key);
     const headers = this.headersByAccept.get(accept);
     if (!plan || 'none' in plan || !headers) return null;
     try {
