@@ -42,6 +42,7 @@ const RANGE_SEPARATOR = /\s*(?:-->|[-\u2013])\s*/;
 export function parseTimecode(text: string, fps: number): TimecodeResult {
   const m = TIMECODE.exec(text);
   if (!m) return { ok: false, kind: 'malformed' };
+  const smpte = detach(text);
   const hours = Number(m[1]);
   const minutes = Number(m[2]);
   const secs = Number(m[3]);
@@ -51,13 +52,13 @@ export function parseTimecode(text: string, fps: number): TimecodeResult {
   const separator = m[4];
   if (separator === undefined) {
     const fraction = m[6] === undefined ? 0 : Number(`0.${m[6]}`);
-    return { ok: true, value: { smpte: detach(text), seconds: whole + fraction } };
+    return { ok: true, value: { smpte, seconds: whole + fraction } };
   }
   const frames = Number(m[5]);
   if (frames >= fps) return { ok: false, kind: 'out-of-range', reason: `frames must be below fps (${fps})` };
   if (separator === ':') {
     // One division over the whole frame count keeps float noise to a single rounding.
-    return { ok: true, value: { smpte: detach(text), seconds: (whole * fps + frames) / fps } };
+    return { ok: true, value: { smpte, seconds: (whole * fps + frames) / fps } };
   }
   if (fps !== 30 && fps !== 60) return { ok: false, kind: 'drop-frame-fps' };
   // Drop-frame: frame labels 0..1 (0..3 at 60) are skipped at the start of every minute except each tenth.
@@ -67,7 +68,7 @@ export function parseTimecode(text: string, fps: number): TimecodeResult {
     return { ok: false, kind: 'out-of-range', reason: `frame ${frames} does not exist in drop-frame at this minute` };
   }
   const frameNumber = whole * fps + frames - dropped * (totalMinutes - Math.floor(totalMinutes / 10));
-  return { ok: true, value: { smpte: detach(text), seconds: (frameNumber * 1001) / (fps * 1000) } };
+  return { ok: true, value: { smpte, seconds: (frameNumber * 1001) / (fps * 1000) } };
 }
 
 /** A `start - end` range split into its two texts, or null when there is no separator. */

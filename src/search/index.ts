@@ -51,7 +51,7 @@ export interface SearchPage {
 class IntBuffer {
   data: Int32Array;
   length = 0;
-  constructor(capacity = 1 << 16) {
+  constructor(capacity: number) {
     this.data = new Int32Array(capacity);
   }
   push(value: number): void {
