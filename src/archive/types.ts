@@ -3,7 +3,7 @@
  * Records point at each other directly, so following `turn.segment.episode.series` is a field read.
  * They are built once per load and never changed afterwards.
  */
-import type { Diagnostic, Timecode } from '../parser/index.js';
+import type { Diagnostic, SegmentKeywords, Timecode } from '../parser/index.js';
 import type { SearchIndex } from '../search/index.js';
 
 export type { Timecode };
@@ -41,7 +41,7 @@ export interface EpisodeRecord {
   readonly wordCount: number;
 }
 
-export interface SegmentRecord {
+export interface SegmentRecord extends SegmentKeywords {
   readonly __typename: 'Segment';
   readonly id: string;
   /** Path of the source file, relative to the data folder. */
@@ -59,11 +59,6 @@ export interface SegmentRecord {
   readonly durationSeconds: number;
   readonly speakers: readonly SpeakerRecord[];
   readonly participants: readonly SpeakerRecord[];
-  readonly topics: readonly string[];
-  readonly tags: readonly string[];
-  readonly topicTags: readonly string[];
-  readonly entities: readonly string[];
-  readonly mentions: readonly string[];
   readonly turns: readonly TurnRecord[];
   readonly wordCount: number;
 }

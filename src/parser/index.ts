@@ -16,8 +16,17 @@ export { slugify } from './slug.js';
 export type { Timecode } from './timecode.js';
 export type { ParsedTurn } from './turns.js';
 
+/** The front matter's keyword lists, which the archive keeps as the file wrote them. */
+export interface SegmentKeywords {
+  readonly topics: readonly string[];
+  readonly tags: readonly string[];
+  readonly topicTags: readonly string[];
+  readonly entities: readonly string[];
+  readonly mentions: readonly string[];
+}
+
 /** One transcript file, parsed and validated: the unit the archive is built from. */
-export interface ParsedSegment {
+export interface ParsedSegment extends SegmentKeywords {
   /** Path relative to the data folder. */
   readonly file: string;
   /** The segment id: front matter `slug`, else the file's base name, through `slugify`. */
@@ -32,11 +41,6 @@ export interface ParsedSegment {
   readonly fps: number;
   readonly participants: readonly string[];
   readonly speakers: readonly string[];
-  readonly topics: readonly string[];
-  readonly tags: readonly string[];
-  readonly topicTags: readonly string[];
-  readonly entities: readonly string[];
-  readonly mentions: readonly string[];
   /** `start_time`, else the start of `timecode`, else null. */
   readonly start: Timecode | null;
   /** `end_time`, else the end of `timecode`, else null. */
