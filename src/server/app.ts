@@ -111,6 +111,8 @@ export function createApollo(options: {
 export async function startServer(config: Config, options: StartOptions): Promise<RunningServer> {
   const { logger } = options;
   const httpServer = http.createServer();
+  // Plans get a schema of their own: Apollo wraps every field resolver of the schema it is given, in place (for
+  // its resolver plugins), which would give each default-resolved field a function call in the plan as well.
   const planned = config.plannedExecution ? new PlannedOperations(createSchema(), config.entityViewBytes) : undefined;
   const apollo = createApollo({
     production: config.production,
