@@ -12,7 +12,7 @@ import type { Archive } from '../archive/types.js';
 import { createContext, type BatchObserver, type Context } from '../context.js';
 import { CHAPTERS_CONTENT_TYPE, DOWNLOADS, renderChapters, renderTranscript } from '../export/transcript.js';
 import { plannableBody, type PlannableBody, type PlannedOperations } from './planned.js';
-import { answerIsReusable, type HeaderReader, type ResponseCache } from './response-cache.js';
+import { answerHasErrors, answerIsReusable, type HeaderReader, type ResponseCache } from './response-cache.js';
 
 export interface HttpOptions {
   readonly apollo: ApolloServer<Context>;
@@ -187,9 +187,7 @@ async function graphql(
   res.statusCode = response.status ?? 200;
   if (plannable && res.statusCode === 200 && response.body.kind === 'complete') {
     options.planned!.learnHeaders(req.headers.accept ?? '', response.headers);
-    // Apollo writes `errors` first when there are any.
-    if (!response.body.string.startsWith('{"errors":'))
-      options.planned!.confirm(plannable.query, plannable.operationName);
+    if (!answerHasErrors(response.body.string)) options.planned!.confirm(plannable.query, plannable.operationName);
   }
   if (response.body.kind === 'complete') {
     if (cacheKey !== null)

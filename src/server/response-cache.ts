@@ -33,6 +33,17 @@ export function answerIsReusable(headers: HeaderReader): boolean {
   );
 }
 
+/**
+ * Whether Apollo's JSON answer reports errors: such an answer is neither kept nor taught to planned execution.
+ * (Conservative: an alias named `errors` in the data also counts.)
+ *
+ * @example
+ * answerHasErrors('{"errors":[{"message":"no"}],"data":null}') // true
+ */
+export function answerHasErrors(body: string): boolean {
+  return body.includes('"errors":[');
+}
+
 export class ResponseCache {
   private readonly caches = new WeakMap<Archive, LRUCache<string, CachedResponse>>();
 
@@ -68,7 +79,7 @@ export class ResponseCache {
     answer: string | Buffer,
   ): void {
     // A planned answer never has errors (errors go to Apollo); Apollo's are checked.
-    if (status !== 200 || (typeof answer === 'string' && answer.includes('"errors":['))) return;
+    if (status !== 200 || (typeof answer === 'string' && answerHasErrors(answer))) return;
     const body = typeof answer === 'string' ? Buffer.from(answer) : answer;
     const response: CachedResponse = {
       status,
