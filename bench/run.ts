@@ -21,8 +21,6 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { parse } from 'graphql';
-
 import type { Archive } from '../src/archive/types.js';
 import { generateCorpus, random } from './generate-corpus.js';
 import { runLoad, type LoadResult } from './load-client.js';
@@ -35,7 +33,8 @@ const { SearchIndex } = await fromDist<typeof import('../src/search/index.js')>(
 const { parseSearchQuery } = await fromDist<typeof import('../src/search/query.js')>('search/query.js');
 const { fold, words } = await fromDist<typeof import('../src/search/text.js')>('search/text.js');
 const { createApollo } = await fromDist<typeof import('../src/server/app.js')>('server/app.js');
-const { PlannedOperations } = await fromDist<typeof import('../src/server/planned.js')>('server/planned.js');
+const { PlannedOperations } =
+  await fromDist<typeof import('../src/server/pipeline/planned.js')>('server/pipeline/planned.js');
 const { createSchema } = await fromDist<typeof import('../src/schema.js')>('schema.js');
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -345,10 +344,9 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
 async function entities(archive: Archive): Promise<void> {
   const apollo = createApollo({ production: true });
   await apollo.start();
-  const planned = new PlannedOperations(createSchema(), 0);
+  const planned = new PlannedOperations(createSchema());
   const QUERY = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Turn { id text } } }`;
-  planned.learn(QUERY, undefined, parse(QUERY));
-  planned.learnHeaders('', [['content-type', 'application/json; charset=utf-8']]);
+  planned.learn({ query: QUERY }, '', [['content-type', 'application/json; charset=utf-8']]);
   const rand = random(5);
   const out: Record<string, Record<string, unknown>> = { apollo: {}, planned: {} };
   const perRepAt100: Record<string, number> = {};

@@ -22,9 +22,29 @@ export interface Loaders {
   readonly speaker: DataLoader<string, SpeakerRecord | null>;
 }
 
+/**
+ * What Apollo did with a request, written by the pipeline's plugin as Apollo runs it and read by the HTTP pipeline
+ * afterwards: the response cache and planned execution decide from it, never from the serialised answer. (Apollo
+ * hands plugins a shallow copy of the context, so the record is shared, not copied.)
+ */
+export interface Outcome {
+  /** The operation's type, once Apollo resolved it. */
+  operation?: 'query' | 'mutation' | 'subscription';
+  /** GraphQL errors in the answer; null until Apollo sent one. */
+  errors: number | null;
+}
+
 export interface Context {
   readonly archive: Archive;
   readonly loaders: Loaders;
+  /** Written by Apollo's plugins for the HTTP pipeline; absent when no pipeline asks (executeOperation). */
+  readonly outcome?: Outcome;
+}
+
+export interface ContextOptions {
+  /** Observe DataLoader batches. */
+  readonly onBatch?: BatchObserver | undefined;
+  readonly outcome?: Outcome;
 }
 
 /** Called once per DataLoader batch: lets tests and metrics see how look-ups were batched. */
@@ -37,7 +57,8 @@ export type BatchObserver = (type: keyof Loaders, size: number) => void;
  * const ctx = createContext(archive);
  * await ctx.loaders.speaker.loadMany(['stefan', 'nobody']) // [SpeakerRecord, null]
  */
-export function createContext(archive: Archive, onBatch?: BatchObserver): Context {
+export function createContext(archive: Archive, options: ContextOptions = {}): Context {
+  const { onBatch } = options;
   const loader = <T>(type: keyof Loaders, byId: ReadonlyMap<string, T>): DataLoader<string, T | null> =>
     new DataLoader<string, T | null>(
       async (ids) => {
@@ -49,6 +70,7 @@ export function createContext(archive: Archive, onBatch?: BatchObserver): Contex
     );
   return {
     archive,
+    ...(options.outcome ? { outcome: options.outcome } : {}),
     loaders: {
       series: loader('series', archive.seriesById),
       episode: loader('episode', archive.episodeById),

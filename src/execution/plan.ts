@@ -90,6 +90,19 @@ export class Fragment {
   constructor(readonly bytes: Buffer) {}
 }
 
+/** What keeping one view costs beyond its bytes: the Buffer and its backing store, the WeakMap entry. */
+export const VIEW_OVERHEAD_BYTES = 256;
+
+/**
+ * A copy with a backing store of its own. Small Buffers are slices of Node's shared 8 KB pool, and a kept slice
+ * keeps its whole pool slab alive: a 100-byte view could hold 8 KB.
+ */
+export function ownBytes(bytes: Buffer): Buffer {
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  return own;
+}
+
 /** How many more bytes of entity views may be kept; one per archive, shared by every plan. */
 export interface ViewBudget {
   remaining: number;
@@ -303,9 +316,10 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
     // Kept as UTF-8 bytes: an answer made of views is then assembled by copying bytes, with no string to walk
     // and encode again (a 9 KB segment answer built by string concatenation took 55 µs to encode).
     const bytes = jsonBytes(out);
-    if (run.views.remaining >= bytes.length) {
-      run.views.remaining -= bytes.length;
-      plan.views.set(source, bytes);
+    const cost = bytes.length + VIEW_OVERHEAD_BYTES;
+    if (run.views.remaining >= cost) {
+      run.views.remaining -= cost;
+      plan.views.set(source, ownBytes(bytes));
     }
     return new Fragment(bytes);
   };

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -17,11 +17,13 @@ import type { BatchObserver, Context } from '../context.js';
 import { createSchema } from '../schema.js';
 import type { Config } from './config.js';
 import { EXAMPLE_OPERATION } from './example.js';
-import { createRequestHandler } from './http.js';
-import { PlannedOperations } from './planned.js';
-import { DEFAULT_LIMITS, limitErrorCodes, queryLimits, type Limits } from './limits.js';
-import { ResponseCache } from './response-cache.js';
+import { DocumentStore } from './document-store.js';
+import { createRequestHandler, Lifecycle } from './http.js';
+import { DEFAULT_LIMITS, formatErrorFor, queryLimits, type Limits } from './limits.js';
 import { logDiagnostics, type Logger } from './logger.js';
+import { outcomePlugin } from './pipeline/apollo.js';
+import { PlannedOperations } from './pipeline/planned.js';
+import { ResponseCache } from './pipeline/response-cache.js';
 
 export interface RunningServer {
   /** Where the archive comes from, and its reloads. */
@@ -34,8 +36,12 @@ export interface RunningServer {
   readonly apollo: ApolloServer<Context>;
   /** Planned execution of repeated operations, when on (its stats count planned answers and bail-outs). */
   readonly planned: PlannedOperations | undefined;
-  /** Stops accepting connections, lets in-flight requests finish, and stops Apollo. */
-  stop(): Promise<void>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish and their answers go out whole (within the
+   * shutdown grace), closes idle keep-alive connections, and stops Apollo. Resolves with how many requests were
+   * drained, and how many were cut off when the grace ran out.
+   */
+  stop(): Promise<{ drained: number; abandoned: number }>;
 }
 
 export interface StartOptions {
@@ -58,9 +64,8 @@ export function createApollo(options: {
   /** Introspection and the landing page; default: on outside production. */
   introspection?: boolean;
   limits?: Limits;
-  httpServer?: http.Server;
-  /** How long stopping waits for in-flight requests; default 10 s. */
-  stopGraceMs?: number;
+  /** Bytes of parsed documents kept (a bound, see DocumentStore); default 16 MiB; 0 keeps none. */
+  documentCacheBytes?: number;
   logger?: Logger;
   plugins?: readonly ApolloServerPlugin<Context>[];
 }): ApolloServer<Context> {
@@ -69,16 +74,8 @@ export function createApollo(options: {
     // The schema declares no @cacheControl hints, so the per-field cache-control bookkeeping only costs time
     // (half of `_entities` with 1,000 representations, measured); the HTTP layer still sends `no-store`.
     ApolloServerPluginCacheControlDisabled(),
+    outcomePlugin(),
   ];
-  if (options.httpServer) {
-    // On stop: refuse new connections, let in-flight requests finish (bounded), then close the rest.
-    plugins.push(
-      ApolloServerPluginDrainHttpServer({
-        httpServer: options.httpServer,
-        stopGracePeriodMillis: options.stopGraceMs ?? 10_000,
-      }),
-    );
-  }
   const introspection = options.introspection ?? !options.production;
   // The Sandbox, embedded at GET /graphql, opening with a tour of the graph; off with introspection.
   plugins.push(
@@ -86,16 +83,27 @@ export function createApollo(options: {
       ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION })
       : ApolloServerPluginLandingPageDisabled(),
   );
-  const limits = queryLimits(options.limits ?? DEFAULT_LIMITS, { production: options.production });
+  const limits = queryLimits(options.limits ?? DEFAULT_LIMITS);
   plugins.push(...(limits.plugins as ApolloServerPlugin<Context>[]));
+  const documentBytes = options.documentCacheBytes ?? 16 * 1024 * 1024;
   return new ApolloServer<Context>({
     schema: createSchema(),
     plugins,
     validationRules: limits.validationRules,
     introspection,
+    // Bounded by what documents really hold (Apollo's default counts their JSON, a fraction of it).
+    documentStore: documentBytes > 0 ? new DocumentStore(documentBytes) : null,
+    // Persisted-query texts (APQ): strings, up to two bytes a character.
+    cache: new InMemoryLRUCache<string>({
+      maxSize: Math.max(1, Math.floor(documentBytes / 8)),
+      sizeCalculation: (text: string) => 2 * text.length + 64,
+    }),
     // "Did you mean …?" and stack traces stay out of production responses.
+    hideSchemaDetailsFromClientErrors: options.production,
     includeStacktraceInErrorResponses: !options.production,
-    formatError: limitErrorCodes,
+    formatError: formatErrorFor({ production: options.production }),
+    // Shutdown is the server's (main.ts drains HTTP first); Apollo must not act on signals by itself.
+    stopOnTerminationSignals: false,
     ...(options.logger ? { logger: options.logger.child({ component: 'apollo' }) } : {}),
   });
 }
@@ -113,25 +121,34 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const httpServer = http.createServer();
   // Plans get a schema of their own: Apollo wraps every field resolver of the schema it is given, in place (for
   // its resolver plugins), which would give each default-resolved field a function call in the plan as well.
-  const planned = config.plannedExecution ? new PlannedOperations(createSchema(), config.entityViewBytes) : undefined;
+  const planned = config.plannedExecution
+    ? new PlannedOperations(createSchema(), {
+        viewBytes: config.entityViewBytes,
+        planBytes: config.planCacheBytes,
+        maxCost: config.limits.maxCost,
+      })
+    : undefined;
   const apollo = createApollo({
     production: config.production,
     introspection: config.introspection,
     limits: config.limits,
-    httpServer,
-    stopGraceMs: config.shutdownGraceMs,
+    documentCacheBytes: config.documentCacheBytes,
     logger,
-    plugins: [...(options.plugins ?? []), ...(planned ? [planned.plugin() as ApolloServerPlugin<Context>] : [])],
+    plugins: options.plugins ?? [],
   });
   await apollo.start();
   // Listen before loading, so probes see `starting` (503) instead of a refused connection.
   const store = new ArchiveStore(config.dataDir, config.maxFileBytes);
+  const lifecycle = new Lifecycle();
   httpServer.on(
     'request',
     createRequestHandler({
       apollo,
       archive: () => store.archive,
       maxBodyBytes: config.maxBodyBytes,
+      maxJsonDepth: config.maxJsonDepth,
+      limits: config.limits,
+      lifecycle,
       cache: new ResponseCache(config.responseCacheBytes),
       ...(planned ? { planned } : {}),
       ...(config.routerSecret ? { routerSecret: config.routerSecret } : {}),
@@ -192,7 +209,34 @@ export async function startServer(config: Config, options: StartOptions): Promis
     planned,
     stop: async () => {
       watcher?.close();
+      const counts = await drain(httpServer, lifecycle, config.shutdownGraceMs);
       await apollo.stop();
+      return counts;
     },
   };
+}
+
+/**
+ * Stops accepting connections and waits, up to `graceMs`, for every connection to close: answers in flight are
+ * written out whole (to slow readers too), later answers say `Connection: close`, idle keep-alive sockets are
+ * closed as they turn idle. Whatever is still open when the grace runs out is cut off.
+ */
+async function drain(
+  server: http.Server,
+  lifecycle: Lifecycle,
+  graceMs: number,
+): Promise<{ drained: number; abandoned: number }> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  lifecycle.drain(() => server.closeIdleConnections());
+  server.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+  const result = await Promise.race([closed, graceOver]);
+  clearTimeout(timer);
+  const abandoned = result === 'timeout' ? lifecycle.inFlight : 0;
+  if (result === 'timeout') {
+    server.closeAllConnections();
+    await closed;
+  }
+  return { drained: lifecycle.drained - abandoned, abandoned };
 }

@@ -15,8 +15,17 @@ export interface Config {
   readonly maxFileBytes: number;
   /** Largest request body accepted, in bytes. `MAX_BODY_BYTES`, default 2 MiB. */
   readonly maxBodyBytes: number;
+  /** Deepest JSON nesting accepted in a request body. `MAX_JSON_DEPTH`, default 64. */
+  readonly maxJsonDepth: number;
   /** Bytes of responses kept for repeated operations. `RESPONSE_CACHE_MAX_BYTES`, default 64 MiB; 0 turns it off. */
   readonly responseCacheBytes: number;
+  /**
+   * Bytes of parsed and validated documents Apollo keeps (and, an eighth of it, persisted-query texts).
+   * `DOCUMENT_CACHE_MAX_BYTES`, default 16 MiB; 0 keeps none.
+   */
+  readonly documentCacheBytes: number;
+  /** Bytes of plans kept for planned execution. `PLAN_CACHE_MAX_BYTES`, default 16 MiB. */
+  readonly planCacheBytes: number;
   /**
    * Answer repeated operations from plans of the documents Apollo accepted, skipping its pipeline.
    * `PLANNED_EXECUTION`, default on.
@@ -80,7 +89,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.DATA_DIR?.trim() || 'data'),
     maxFileBytes: integer(env, 'MAX_FILE_BYTES', DEFAULT_MAX_BYTES, 1, 1024 ** 3),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 1024 ** 3),
+    maxJsonDepth: integer(env, 'MAX_JSON_DEPTH', 64, 1, 10_000),
     responseCacheBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 0, 1024 ** 4),
+    documentCacheBytes: integer(env, 'DOCUMENT_CACHE_MAX_BYTES', 16 * 1024 * 1024, 0, 1024 ** 4),
+    planCacheBytes: integer(env, 'PLAN_CACHE_MAX_BYTES', 16 * 1024 * 1024, 0, 1024 ** 4),
     plannedExecution: flag(env, 'PLANNED_EXECUTION', true),
     entityViewBytes: integer(env, 'ENTITY_VIEWS_MAX_BYTES', 64 * 1024 * 1024, 0, 1024 ** 4),
     logLevel,

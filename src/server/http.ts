@@ -1,24 +1,33 @@
 /**
- * The HTTP layer: Apollo Server on plain `node:http` (the same shape as Apollo's own standalone server,
- * with a bounded body), plus `/health` and the transcript and chapter downloads.
+ * The HTTP layer: routes a request to `/health`, the access check, the GraphQL pipeline (src/server/pipeline/) or
+ * the transcript and chapter downloads. Nothing a client sends can end the process: the request target is read
+ * without throwing, every stage answers with data, and an error that still escapes is logged and answered with a
+ * 500 for that request alone.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
+import type http from 'node:http';
 
-import { HeaderMap, type ApolloServer } from '@apollo/server';
+import type { ApolloServer } from '@apollo/server';
 import cors from 'cors';
 
 import type { Archive } from '../archive/types.js';
-import { createContext, type BatchObserver, type Context } from '../context.js';
+import type { BatchObserver, Context } from '../context.js';
 import { CHAPTERS_CONTENT_TYPE, DOWNLOADS, renderChapters, renderTranscript } from '../export/transcript.js';
-import { plannableBody, type PlannableBody, type PlannedOperations } from './planned.js';
-import { answerHasErrors, answerIsReusable, type HeaderReader, type ResponseCache } from './response-cache.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { answerGraphQL, type GraphQLPipeline } from './pipeline/graphql.js';
+import type { PlannedOperations } from './pipeline/planned.js';
+import { sendJson } from './pipeline/respond.js';
+import type { ResponseCache } from './pipeline/response-cache.js';
 
 export interface HttpOptions {
   readonly apollo: ApolloServer<Context>;
   /** The archive requests read; called once per request, so a reload only has to swap what it returns. */
   readonly archive: () => Archive | null;
   readonly maxBodyBytes: number;
+  /** Deepest JSON nesting accepted in a request body. Default 64. */
+  readonly maxJsonDepth?: number;
+  /** The token limit (the other limits run inside Apollo). Default: DEFAULT_LIMITS. */
+  readonly limits?: Pick<Limits, 'maxTokens'>;
   readonly onBatch?: BatchObserver;
   /** Serves repeated operations without executing them again. */
   readonly cache?: ResponseCache;
@@ -26,20 +35,52 @@ export interface HttpOptions {
   readonly planned?: PlannedOperations;
   /** When set, every request but `/health` must carry this value in `router-authorization`. */
   readonly routerSecret?: string;
+  /** Extra fields for `/health` (the watcher's state). */
+  readonly health?: () => Readonly<Record<string, unknown>>;
+  /** Counts requests in flight and marks answers `Connection: close` while the server drains. */
+  readonly lifecycle?: Lifecycle;
   /** Called with errors that escape a request, for logging. */
   readonly onError?: (error: unknown) => void;
 }
 
-const corsHandler = cors();
+/**
+ * Requests in flight, and draining: once `drain()` is called every answer not yet started carries
+ * `Connection: close`, so keep-alive sockets close as their last answer goes out.
+ */
+export class Lifecycle {
+  private readonly open = new Set<http.ServerResponse>();
+  private draining = false;
+  /** Requests that finished after draining began. */
+  drained = 0;
+  private onIdle: (() => void) | null = null;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
+  get inFlight(): number {
+    return this.open.size;
+  }
+
+  track(res: http.ServerResponse): void {
+    this.open.add(res);
+    if (this.draining) res.setHeader('connection', 'close');
+    // 'close' fires once the answer is out or the connection is gone, whichever comes first.
+    res.once('close', () => {
+      this.open.delete(res);
+      if (!this.draining) return;
+      this.drained++;
+      this.onIdle?.();
+    });
+  }
+
+  /** Marks every answer from now on, and those in flight whose headers are not out yet, `Connection: close`. */
+  drain(onIdle: () => void): void {
+    this.draining = true;
+    this.onIdle = onIdle;
+    for (const res of this.open) if (!res.headersSent) res.setHeader('connection', 'close');
   }
 }
+
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
+const corsHandler = cors();
 
 /**
  * The request handler for the whole server.
@@ -49,42 +90,84 @@ class HttpError extends Error {
  */
 export function createRequestHandler(options: HttpOptions): http.RequestListener {
   const secret = options.routerSecret ? digest(options.routerSecret) : null;
+  const pipeline: GraphQLPipeline = {
+    apollo: options.apollo,
+    maxBodyBytes: options.maxBodyBytes,
+    maxJsonDepth: options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
+    limits: options.limits ?? DEFAULT_LIMITS,
+    cache: options.cache,
+    planned: options.planned,
+    onBatch: options.onBatch,
+  };
   return (req, res) => {
-    // The common case, a router POSTing to /graphql, skips URL parsing.
-    const url = req.url === '/graphql' ? null : new URL(req.url ?? '/', 'http://localhost');
-    const route = url === null ? '/graphql' : url.pathname.replace(/\/+$/, '') || '/';
-    const fail = (error: unknown): void => {
-      if (error instanceof HttpError) return sendJson(res, error.status, { error: error.message });
+    options.lifecycle?.track(res);
+    handle(req, res).catch((error: unknown) => {
       options.onError?.(error);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' });
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' }, { close: true });
       else res.destroy();
-    };
-    if (route === '/health') return health(res, options.archive());
+    });
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // A client that resets mid-request makes the request emit 'error'; it must not be an unhandled one.
+    req.on('error', () => undefined);
+    const target = parseTarget(req.url);
+    if (target === null) return sendJson(res, 400, { error: 'malformed request target' }, { close: true });
+    const route = target.path.replace(/\/+$/, '') || '/';
+    if (route === '/health') return sendHealth(res, options.archive(), options.health?.() ?? {});
     // Before anything is read or parsed: without the router's secret there is nothing to talk about.
     if (secret !== null && !secretMatches(req.headers['router-authorization'], secret)) {
       return sendJson(res, 401, {
         errors: [{ message: 'router-authorization header missing or wrong', extensions: { code: 'UNAUTHENTICATED' } }],
       });
     }
+    if (route === '/graphql') return graphqlRoute(req, res, target.search);
     const download = /^\/(transcripts|chapters)\/([^/]+)\.([a-z]+)$/.exec(route);
     if (download) return sendDownload(res, options.archive(), download[1]!, download[2]!, download[3]!);
     if (route === '/') {
       res.writeHead(302, { location: '/graphql' }).end();
       return;
     }
-    if (route !== '/graphql') return sendJson(res, 404, { error: `no route ${url!.pathname}` });
-    const search = url?.search ?? '';
+    return sendJson(res, 404, { error: `no route ${JSON.stringify(target.path.slice(0, 200))}` });
+  }
+
+  async function graphqlRoute(req: http.IncomingMessage, res: http.ServerResponse, search: string): Promise<void> {
+    const archive = options.archive();
+    if (!archive) return sendJson(res, 503, { error: 'the archive is still loading' });
     if (req.method === 'OPTIONS') {
-      corsHandler(req, res, (err?: unknown) => {
-        if (err) return fail(err);
-        graphql(req, res, search, options).catch(fail);
-      });
-      return;
+      await new Promise<void>((resolve, reject) =>
+        corsHandler(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
+      );
+      // cors() answered the preflight itself; anything else still needs an answer.
+      if (res.writableEnded) return;
+    } else {
+      // All that cors() does for a request that is not a preflight, with its default options.
+      res.setHeader('access-control-allow-origin', '*');
     }
-    // All that cors() does for a request that is not a preflight, with its default options.
-    res.setHeader('access-control-allow-origin', '*');
-    graphql(req, res, search, options).catch(fail);
-  };
+    return answerGraphQL(pipeline, archive, req, res, search);
+  }
+}
+
+/**
+ * The path and search string of a request target, or null when it is not one a client of ours could send. Read by
+ * hand: `new URL` throws on targets such as `//` (a scheme-relative URL with no host), and must not be asked to.
+ *
+ * @example
+ * parseTarget('/graphql?query=x') // { path: '/graphql', search: '?query=x' }
+ * parseTarget('http://host/health') // { path: '/health', search: '' }  (absolute form, RFC 9112 3.2.2)
+ */
+export function parseTarget(url: string | undefined): { path: string; search: string } | null {
+  if (url === undefined) return null;
+  let target = url;
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(target);
+  if (absolute) target = target.slice(absolute[0].length) || '/';
+  if (!target.startsWith('/')) return null;
+  const hash = target.indexOf('#');
+  if (hash !== -1) target = target.slice(0, hash);
+  const question = target.indexOf('?');
+  return question === -1
+    ? { path: target, search: '' }
+    : { path: target.slice(0, question), search: target.slice(question) };
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -95,10 +178,10 @@ function secretMatches(given: string | string[] | undefined, expected: Buffer): 
   return timingSafeEqual(digest(given), expected);
 }
 
-function health(res: http.ServerResponse, archive: Archive | null): void {
-  if (!archive) return sendJson(res, 503, { status: 'starting' });
+function sendHealth(res: http.ServerResponse, archive: Archive | null, extra: Readonly<Record<string, unknown>>): void {
+  if (!archive) return sendJson(res, 503, { status: 'starting', ...extra });
   const { series, episodes, segments, turns, speakers, errors, warnings } = archive.stats;
-  sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings });
+  sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings, ...extra });
 }
 
 /** `GET /transcripts/<episode id>.vtt|srt|json|txt` and `GET /chapters/<episode id>.json`, for podcast apps. */
@@ -119,136 +202,29 @@ function sendDownload(
   const episode = archive.episodeById.get(id);
   const transcript = kind === 'transcripts' ? DOWNLOADS[ext] : undefined;
   if (!episode || (kind === 'transcripts' ? !transcript : ext !== 'json')) {
-    return sendJson(res, 404, { error: `no ${kind} for ${JSON.stringify(`${id}.${ext}`)}` });
+    return sendJson(res, 404, { error: `no ${kind} for ${JSON.stringify(`${id}.${ext}`.slice(0, 200))}` });
   }
   const body = transcript ? renderTranscript(episode.turns, transcript.format) : renderChapters(episode.segments);
   res.writeHead(200, {
     'content-type': transcript ? transcript.contentType : CHAPTERS_CONTENT_TYPE,
     'content-length': Buffer.byteLength(body),
-    'content-disposition': `inline; filename="${episode.id}.${ext}"`,
+    'content-disposition': contentDisposition(`${episode.id}.${ext}`),
     // Web players fetch these cross-origin.
     'access-control-allow-origin': '*',
   });
   res.end(body);
 }
 
-async function graphql(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  search: string,
-  options: HttpOptions,
-): Promise<void> {
-  const archive = options.archive();
-  if (!archive) throw new HttpError(503, 'the archive is still loading');
-  const method = (req.method ?? 'GET').toUpperCase();
-  let body: unknown;
-  let cacheKey: string | null = null;
-  let plannable: PlannableBody | null = null;
-  if (method === 'POST') {
-    const text = await readText(req, options.maxBodyBytes);
-    const headersIn = nodeHeaders(req);
-    // The cache is consulted before anything else is built for the request: a hit is a map read and a write.
-    cacheKey = options.cache?.key(headersIn, text) ?? null;
-    const hit = cacheKey === null ? undefined : options.cache!.get(archive, cacheKey);
-    if (hit) {
-      res.writeHead(hit.status, hit.headers);
-      res.end(hit.body);
-      return;
-    }
-    body = parseBody(text, req.headers['content-type']);
-    // A plan runs no tracing: traced requests, like everything not reusable, go to Apollo.
-    plannable = options.planned && answerIsReusable(headersIn) ? plannableBody(body) : null;
-    if (plannable) {
-      const answer = await options.planned!.answer(
-        plannable,
-        req.headers.accept ?? '',
-        createContext(archive, options.onBatch),
-      );
-      if (answer) {
-        // A length, as Node sets it for Apollo's one-piece answer; the same bytes go to the cache.
-        res.writeHead(200, { ...answer.headers, 'content-length': answer.body.length });
-        res.end(answer.body);
-        if (cacheKey !== null) options.cache!.set(archive, cacheKey, 200, Object.entries(answer.headers), answer.body);
-        return;
-      }
-    }
-  }
-  const headers = new HeaderMap();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-  }
-  const response = await options.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method, headers, search, body },
-    context: async () => createContext(archive, options.onBatch),
-  });
-  // Answers change with every reload: nobody downstream should keep them (the response cache here is per archive).
-  if (!response.headers.has('cache-control')) response.headers.set('cache-control', 'no-store');
-  for (const [key, value] of response.headers) res.setHeader(key, value);
-  res.statusCode = response.status ?? 200;
-  if (plannable && res.statusCode === 200 && response.body.kind === 'complete') {
-    options.planned!.learnHeaders(req.headers.accept ?? '', response.headers);
-    if (!answerHasErrors(response.body.string)) options.planned!.confirm(plannable.query, plannable.operationName);
-  }
-  if (response.body.kind === 'complete') {
-    if (cacheKey !== null)
-      options.cache!.set(archive, cacheKey, res.statusCode, response.headers, response.body.string);
-    res.end(response.body.string);
-    return;
-  }
-  for await (const chunk of response.body.asyncIterator) res.write(chunk);
-  res.end();
-}
-
-function nodeHeaders(req: http.IncomingMessage): HeaderReader {
-  return {
-    get: (name) => {
-      const value = req.headers[name];
-      return Array.isArray(value) ? value.join(', ') : value;
-    },
-  };
-}
-
-/** Reads the body as text, refusing more than `limit` bytes. */
-function readText(req: http.IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(new HttpError(413, `request body over ${limit} bytes`));
-  // Events rather than an async iterator: this runs for every request, and the iterator costs several times more.
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new HttpError(413, `request body over ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once('end', () =>
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
-    );
-    req.once('error', reject);
-  });
-}
-
-/** JSON bodies are parsed; others go to Apollo as text, which it refuses with a clear error. */
-function parseBody(text: string, contentType: string | undefined): unknown {
-  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType ?? '')) return text;
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'request body is not valid JSON');
-  }
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+/**
+ * `inline` with the file name: plain ASCII in `filename`, the exact name in `filename*` (RFC 6266): ids keep
+ * non-Latin letters (`юлия-ким`), and a header value with them would be refused by Node.
+ *
+ * @example
+ * contentDisposition('юлия-ким-ep1.vtt') // inline; filename="____-___-ep1.vtt"; filename*=UTF-8''%D1%8E…
+ */
+export function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return ascii === name
+    ? `inline; filename="${name}"`
+    : `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

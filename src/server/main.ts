@@ -14,13 +14,14 @@ try {
     stopping = true;
     logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: finishing in-flight requests');
     server.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
+      ({ drained, abandoned }) => {
+        logger.info({ drained, abandoned }, `stopped: ${drained} requests drained, ${abandoned} cut off`);
+        // The last line must reach stdout before the process ends.
+        logger.flush(() => process.exit(0));
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        logger.flush(() => process.exit(1));
       },
     );
   };

@@ -99,7 +99,9 @@ describe('HTTP', () => {
       body: '{"query": ',
     });
     expect(broken.status).toBe(400);
-    expect(await broken.json()).toEqual({ error: 'request body is not valid JSON' });
+    expect(await broken.json()).toEqual({
+      errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+    });
   });
 
   it('refuses a streamed body (no length declared) once it passes the limit, and keeps serving', async () => {

@@ -1,11 +1,14 @@
 /**
  * A response cache for repeated operations. The archive never changes between reloads, so an operation with the
  * same body always has the same answer until the archive is replaced: entries live in a cache that belongs to
- * one archive object, and a new archive starts with an empty one.
+ * one archive object, and a new archive starts with an empty one. The pipeline decides what may be kept (a clean
+ * answer: 200 and no GraphQL errors, known from Apollo's result, not from its text); this only keeps it, bounded
+ * by the bytes it holds.
  */
 import { LRUCache } from 'lru-cache';
 
-import type { Archive } from '../archive/types.js';
+import type { Archive } from '../../archive/types.js';
+import { ownBytes } from '../../execution/plan.js';
 
 /** A response ready to write: headers (with length and `x-response-cache: hit`) and the encoded body. */
 export interface CachedResponse {
@@ -17,6 +20,9 @@ export interface CachedResponse {
 export interface HeaderReader {
   get(name: string): string | undefined;
 }
+
+/** Bytes an entry holds beyond its body and key: the record, its headers, the LRU's bookkeeping. */
+export const ENTRY_OVERHEAD_BYTES = 512;
 
 /**
  * Whether work done for a request may be reused for another with the same body: a JSON POST's body says everything
@@ -33,25 +39,19 @@ export function answerIsReusable(headers: HeaderReader): boolean {
   );
 }
 
-/**
- * Whether Apollo's JSON answer reports errors: such an answer is neither kept nor taught to planned execution.
- * (Conservative: an alias named `errors` in the data also counts.)
- *
- * @example
- * answerHasErrors('{"errors":[{"message":"no"}],"data":null}') // true
- */
-export function answerHasErrors(body: string): boolean {
-  return body.includes('"errors":[');
-}
-
 export class ResponseCache {
   private readonly caches = new WeakMap<Archive, LRUCache<string, CachedResponse>>();
 
-  /** @param maxBytes total size of cached bodies; 0 turns the cache off. */
+  /** @param maxBytes bytes of bodies, keys and entries kept per archive; 0 turns the cache off. */
   constructor(private readonly maxBytes: number) {}
 
   get enabled(): boolean {
     return this.maxBytes > 0;
+  }
+
+  /** Bytes held for an archive (as the bound counts them). */
+  bytes(archive: Archive): number {
+    return this.caches.get(archive)?.calculatedSize ?? 0;
   }
 
   /**
@@ -59,38 +59,33 @@ export class ResponseCache {
    * and never when a router asks for a fresh federated trace.
    *
    * @example
-   * cache.key({ 'content-type': 'application/json' }, '{"query":"{ allSeries { id } }"}') // 'application/json\n{"query":…'
+   * cache.key({ get: () => 'application/json' }, '{"query":"{ allSeries { id } }"}') // 'application/json\n{"query":…'
    */
   key(headers: HeaderReader, body: string): string | null {
     if (!this.enabled || !answerIsReusable(headers)) return null;
-    return `${headers.get('accept') ?? ''}\n${body}`;
+    const key = `${headers.get('accept') ?? ''}\n${body}`;
+    // A key alone over the budget could never be kept.
+    return 2 * key.length + ENTRY_OVERHEAD_BYTES > this.maxBytes ? null : key;
   }
 
   get(archive: Archive, key: string): CachedResponse | undefined {
     return this.caches.get(archive)?.get(key);
   }
 
-  /** Stores a successful response: status 200 and no GraphQL errors. A Buffer is kept as it is. */
-  set(
-    archive: Archive,
-    key: string,
-    status: number,
-    headers: Iterable<[string, string]>,
-    answer: string | Buffer,
-  ): void {
-    // A planned answer never has errors (errors go to Apollo); Apollo's are checked.
-    if (status !== 200 || (typeof answer === 'string' && answerHasErrors(answer))) return;
+  /** Keeps a clean answer (the caller knows it is one: 200, no errors). */
+  set(archive: Archive, key: string, headers: Iterable<[string, string]>, answer: string | Buffer): void {
     const body = typeof answer === 'string' ? Buffer.from(answer) : answer;
     const response: CachedResponse = {
-      status,
+      status: 200,
       headers: { ...Object.fromEntries(headers), 'content-length': String(body.length), 'x-response-cache': 'hit' },
-      body,
+      body: ownBytes(body),
     };
     let cache = this.caches.get(archive);
     if (!cache) {
       cache = new LRUCache<string, CachedResponse>({
         maxSize: this.maxBytes,
-        sizeCalculation: (value, k) => value.body.length + k.length + 256,
+        // Keys are JavaScript strings: up to two bytes per character.
+        sizeCalculation: (value, k) => value.body.length + 2 * k.length + ENTRY_OVERHEAD_BYTES,
       });
       this.caches.set(archive, cache);
     }
