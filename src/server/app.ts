@@ -1,6 +1,6 @@
 /** Assembles the subgraph: archive, schema, Apollo Server and the HTTP server. Used by main.ts and the tests. */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { InMemoryLRUCache } from '@apollo/utils.keyvaluecache';
@@ -140,6 +140,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   // Listen before loading, so probes see `starting` (503) instead of a refused connection.
   const store = new ArchiveStore(config.dataDir, config.maxFileBytes);
   const lifecycle = new Lifecycle();
+  lifecycle.attach(httpServer);
   httpServer.on(
     'request',
     createRequestHandler({
@@ -226,16 +227,17 @@ async function drain(
   lifecycle: Lifecycle,
   graceMs: number,
 ): Promise<{ drained: number; abandoned: number }> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  lifecycle.drain(() => server.closeIdleConnections());
-  server.closeIdleConnections();
+  // net.Server's close, not http.Server's: since Node 19 the latter also calls closeIdleConnections(), which
+  // destroys connections whose answer has ended but is still being written to a slow reader (see Lifecycle).
+  const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
+  lifecycle.drain();
   let timer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
   const result = await Promise.race([closed, graceOver]);
   clearTimeout(timer);
   const abandoned = result === 'timeout' ? lifecycle.inFlight : 0;
   if (result === 'timeout') {
-    server.closeAllConnections();
+    lifecycle.destroyAll();
     await closed;
   }
   return { drained: lifecycle.drained - abandoned, abandoned };

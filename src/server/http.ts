@@ -6,6 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import type net from 'node:net';
 
 import type { ApolloServer } from '@apollo/server';
 import cors from 'cors';
@@ -44,37 +45,60 @@ export interface HttpOptions {
 }
 
 /**
- * Requests in flight, and draining: once `drain()` is called every answer not yet started carries
- * `Connection: close`, so keep-alive sockets close as their last answer goes out.
+ * Connections and the requests in flight on them, for draining. Once `drain()` is called, every answer not yet
+ * started carries `Connection: close`, connections with nothing in flight are ended, and a connection whose last
+ * answer finishes is ended after it. Ending (`socket.end()`) writes out what is buffered first: Node's own
+ * `closeIdleConnections()` destroys a socket as soon as its answer is *ended*, cutting off a large answer that a
+ * slow reader has not taken yet.
  */
 export class Lifecycle {
-  private readonly open = new Set<http.ServerResponse>();
+  private readonly busy = new Map<net.Socket, Set<http.ServerResponse>>();
   private draining = false;
   /** Requests that finished after draining began. */
   drained = 0;
-  private onIdle: (() => void) | null = null;
 
+  /** Requests in flight. */
   get inFlight(): number {
-    return this.open.size;
+    let n = 0;
+    for (const open of this.busy.values()) n += open.size;
+    return n;
   }
 
-  track(res: http.ServerResponse): void {
-    this.open.add(res);
-    if (this.draining) res.setHeader('connection', 'close');
-    // 'close' fires once the answer is out or the connection is gone, whichever comes first.
-    res.once('close', () => {
-      this.open.delete(res);
-      if (!this.draining) return;
-      this.drained++;
-      this.onIdle?.();
+  /** Follows a server's connections (call once, before it listens). */
+  attach(server: http.Server): void {
+    server.on('connection', (socket: net.Socket) => {
+      if (this.draining) return void socket.destroy();
+      this.busy.set(socket, new Set());
+      socket.once('close', () => this.busy.delete(socket));
     });
   }
 
-  /** Marks every answer from now on, and those in flight whose headers are not out yet, `Connection: close`. */
-  drain(onIdle: () => void): void {
+  track(res: http.ServerResponse): void {
+    const socket = res.req.socket;
+    const open = this.busy.get(socket);
+    open?.add(res);
+    if (this.draining) res.setHeader('connection', 'close');
+    // 'close' fires once the answer is out or the connection is gone, whichever comes first.
+    res.once('close', () => {
+      open?.delete(res);
+      if (!this.draining) return;
+      this.drained++;
+      if (open?.size === 0) socket.end();
+    });
+  }
+
+  /** Starts draining: answers say `Connection: close`, idle connections end now, busy ones after their answers. */
+  drain(): void {
     this.draining = true;
-    this.onIdle = onIdle;
-    for (const res of this.open) if (!res.headersSent) res.setHeader('connection', 'close');
+    for (const [socket, open] of this.busy) {
+      if (open.size === 0) socket.end();
+      for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
+    }
+  }
+
+  /** Cuts every connection off (when the grace runs out). */
+  destroyAll(): void {
+    for (const socket of this.busy.keys()) socket.destroy();
   }
 }
 
