@@ -91,7 +91,7 @@ export class Fragment {
 }
 
 /** What keeping one view costs beyond its bytes: the Buffer and its backing store, the WeakMap entry. */
-export const VIEW_OVERHEAD_BYTES = 256;
+export const VIEW_OVERHEAD_BYTES = 384;
 
 /**
  * A copy with a backing store of its own. Small Buffers are slices of Node's shared 8 KB pool, and a kept slice

@@ -15,7 +15,7 @@ import { watchArchive } from '../archive/watch.js';
 import type { Archive } from '../archive/types.js';
 import type { BatchObserver, Context } from '../context.js';
 import { createSchema } from '../schema.js';
-import type { Config } from './config.js';
+import { CACHE_DEFAULTS, type Config } from './config.js';
 import { EXAMPLE_OPERATION } from './example.js';
 import { DocumentStore } from './document-store.js';
 import { createRequestHandler, Lifecycle } from './http.js';
@@ -64,7 +64,7 @@ export function createApollo(options: {
   /** Introspection and the landing page; default: on outside production. */
   introspection?: boolean;
   limits?: Limits;
-  /** Bytes of parsed documents kept (a bound, see DocumentStore); default 16 MiB; 0 keeps none. */
+  /** Bytes of parsed documents kept (a bound, see DocumentStore); default CACHE_DEFAULTS.documents; 0: none. */
   documentCacheBytes?: number;
   logger?: Logger;
   plugins?: readonly ApolloServerPlugin<Context>[];
@@ -85,7 +85,7 @@ export function createApollo(options: {
   );
   const limits = queryLimits(options.limits ?? DEFAULT_LIMITS);
   plugins.push(...(limits.plugins as ApolloServerPlugin<Context>[]));
-  const documentBytes = options.documentCacheBytes ?? 16 * 1024 * 1024;
+  const documentBytes = options.documentCacheBytes ?? CACHE_DEFAULTS.documents;
   return new ApolloServer<Context>({
     schema: createSchema(),
     plugins,

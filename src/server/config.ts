@@ -17,14 +17,14 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Deepest JSON nesting accepted in a request body. `MAX_JSON_DEPTH`, default 64. */
   readonly maxJsonDepth: number;
-  /** Bytes of responses kept for repeated operations. `RESPONSE_CACHE_MAX_BYTES`, default 64 MiB; 0 turns it off. */
+  /** Bytes of responses kept for repeated operations. `RESPONSE_CACHE_MAX_BYTES`, default 32 MiB; 0 turns it off. */
   readonly responseCacheBytes: number;
   /**
    * Bytes of parsed and validated documents Apollo keeps (and, an eighth of it, persisted-query texts).
-   * `DOCUMENT_CACHE_MAX_BYTES`, default 16 MiB; 0 keeps none.
+   * `DOCUMENT_CACHE_MAX_BYTES`, default 8 MiB; 0 keeps none.
    */
   readonly documentCacheBytes: number;
-  /** Bytes of plans kept for planned execution. `PLAN_CACHE_MAX_BYTES`, default 16 MiB. */
+  /** Bytes of plans kept for planned execution. `PLAN_CACHE_MAX_BYTES`, default 8 MiB. */
   readonly planCacheBytes: number;
   /**
    * Answer repeated operations from plans of the documents Apollo accepted, skipping its pipeline.
@@ -33,7 +33,7 @@ export interface Config {
   readonly plannedExecution: boolean;
   /**
    * Bytes of JSON of completed entities kept per archive for planned operations to reuse.
-   * `ENTITY_VIEWS_MAX_BYTES`, default 64 MiB; 0 keeps none.
+   * `ENTITY_VIEWS_MAX_BYTES`, default 32 MiB; 0 keeps none.
    */
   readonly entityViewBytes: number;
   /** pino level. `LOG_LEVEL`, default `info`. */
@@ -51,6 +51,19 @@ export interface Config {
   /** How long SIGTERM waits for in-flight requests, in ms. `SHUTDOWN_GRACE_MS`, default 10000. */
   readonly shutdownGraceMs: number;
 }
+
+const MiB = 1024 * 1024;
+
+/**
+ * Default byte budgets of the caches, which together set the ceiling of what caching can hold: responses and entity
+ * views per archive (a reload starts new ones), documents and plans for the process.
+ */
+export const CACHE_DEFAULTS = {
+  responses: 32 * MiB,
+  entityViews: 32 * MiB,
+  documents: 8 * MiB,
+  plans: 8 * MiB,
+} as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -90,11 +103,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxFileBytes: integer(env, 'MAX_FILE_BYTES', DEFAULT_MAX_BYTES, 1, 1024 ** 3),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 1024 ** 3),
     maxJsonDepth: integer(env, 'MAX_JSON_DEPTH', 64, 1, 10_000),
-    responseCacheBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', 64 * 1024 * 1024, 0, 1024 ** 4),
-    documentCacheBytes: integer(env, 'DOCUMENT_CACHE_MAX_BYTES', 16 * 1024 * 1024, 0, 1024 ** 4),
-    planCacheBytes: integer(env, 'PLAN_CACHE_MAX_BYTES', 16 * 1024 * 1024, 0, 1024 ** 4),
+    responseCacheBytes: integer(env, 'RESPONSE_CACHE_MAX_BYTES', CACHE_DEFAULTS.responses, 0, 1024 ** 4),
+    documentCacheBytes: integer(env, 'DOCUMENT_CACHE_MAX_BYTES', CACHE_DEFAULTS.documents, 0, 1024 ** 4),
+    planCacheBytes: integer(env, 'PLAN_CACHE_MAX_BYTES', CACHE_DEFAULTS.plans, 0, 1024 ** 4),
     plannedExecution: flag(env, 'PLANNED_EXECUTION', true),
-    entityViewBytes: integer(env, 'ENTITY_VIEWS_MAX_BYTES', 64 * 1024 * 1024, 0, 1024 ** 4),
+    entityViewBytes: integer(env, 'ENTITY_VIEWS_MAX_BYTES', CACHE_DEFAULTS.entityViews, 0, 1024 ** 4),
     logLevel,
     production,
     limits: {

@@ -27,7 +27,7 @@ export function documentBytes(document: DocumentNode): number {
  * A KeyValueCache for Apollo's `documentStore` option.
  *
  * @example
- * new ApolloServer({ schema, documentStore: new DocumentStore(16 * 1024 * 1024) })
+ * new ApolloServer({ schema, documentStore: new DocumentStore(8 * 1024 * 1024) })
  */
 export class DocumentStore implements KeyValueCache<DocumentNode> {
   private readonly cache: LRUCache<string, DocumentNode>;
@@ -35,6 +35,9 @@ export class DocumentStore implements KeyValueCache<DocumentNode> {
   constructor(maxBytes: number) {
     this.cache = new LRUCache({
       maxSize: Math.max(1, maxBytes),
+      // A document over a sixteenth of the budget is not kept: such documents are rare (router operations are
+      // small), cheap to parse again next time, and each one kept would evict many and churn the old generation.
+      maxEntrySize: Math.max(1, Math.floor(maxBytes / 16)),
       sizeCalculation: (d, k) => documentBytes(d) + 2 * k.length,
     });
   }

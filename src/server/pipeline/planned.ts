@@ -21,6 +21,7 @@ import { LRUCache } from 'lru-cache';
 
 import type { Archive } from '../../archive/types.js';
 import { jsonBytes, planOperation, runPlan, type Plan, type ViewBudget } from '../../execution/plan.js';
+import { CACHE_DEFAULTS } from '../config.js';
 import { checkCost } from '../limits.js';
 
 /** A request body the planned path can take: a single operation with a query text and plain variables. */
@@ -31,7 +32,7 @@ export interface PlannableBody {
 }
 
 export interface PlannedOptions {
-  /** Bytes of plans (and their keys) kept; 0 plans nothing. Default 16 MiB. */
+  /** Bytes of plans (and their keys) kept. Default: CACHE_DEFAULTS.plans. */
   readonly planBytes?: number;
   /** Bytes of entity JSON kept per archive for reuse across operations and requests; 0 keeps none. */
   readonly viewBytes?: number;
@@ -46,7 +47,7 @@ type Entry =
 // Router-made subgraph operations are a few KB; longer documents are rare and always go through Apollo.
 const MAX_PLANNED_QUERY_LENGTH = 16 * 1024;
 /** Bytes per syntax node of a location-free document, and per field plan (measured: test/server/memory.test.ts). */
-export const BYTES_PER_NODE = 160;
+export const BYTES_PER_NODE = 130;
 export const BYTES_PER_FIELD_PLAN = 900;
 
 export class PlannedOperations {
@@ -66,8 +67,12 @@ export class PlannedOperations {
   ) {
     this.viewBytes = options.viewBytes ?? 0;
     this.maxCost = options.maxCost ?? Infinity;
+    const planBytes = Math.max(1, options.planBytes ?? CACHE_DEFAULTS.plans);
     this.plans = new LRUCache({
-      maxSize: Math.max(1, options.planBytes ?? 16 * 1024 * 1024),
+      maxSize: planBytes,
+      // As for Apollo's documents (see DocumentStore), a plan over 1/64 of the budget (128 KB by default, a router
+      // operation with ~150 inline representations) is not kept.
+      maxEntrySize: Math.max(1, Math.floor(planBytes / 64)),
       sizeCalculation: (entry, key) =>
         2 * key.length + (entry.plan ? estimatePlanBytes(entry.plan, entry.document) : 64),
     });

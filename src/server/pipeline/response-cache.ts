@@ -22,7 +22,7 @@ export interface HeaderReader {
 }
 
 /** Bytes an entry holds beyond its body and key: the record, its headers, the LRU's bookkeeping. */
-export const ENTRY_OVERHEAD_BYTES = 512;
+export const ENTRY_OVERHEAD_BYTES = 1400;
 
 /**
  * Whether work done for a request may be reused for another with the same body: a JSON POST's body says everything
