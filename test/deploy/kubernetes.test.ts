@@ -1,7 +1,8 @@
 /**
  * deploy/kubernetes (and its large-archive overlay): every manifest validated against the Kubernetes schemas
- * (kubernetes-models), then held to what the server needs: its port, /health, its environment variables, its
- * shutdown grace, a read-only root filesystem and a transcripts folder it can load.
+ * (kubernetes-models: types, required fields, enums; unknown fields pass, as the OpenAPI schemas allow them, so
+ * the fields that matter are checked by name below), then held to what the server needs: its port, /health, its
+ * environment variables, its shutdown grace, a read-only root filesystem and a transcripts folder it can load.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
