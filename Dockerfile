@@ -1,11 +1,12 @@
 # transcript-subgraph: docker build -t transcript-subgraph .
 #
-# Node 24 is an LTS line (security fixes until April 2028) and CI runs the whole test suite on it (.ci/run); slim
+# Node 26 is the Active LTS line (since October 2026; security fixes until April 2029) and CI runs the whole test
+# suite on it (.ci/run), as on 24 and 20; slim
 # (Debian, glibc) rather than alpine (musl) because that is the libc those tests ran on. Pinned to major.minor so
 # a rebuild picks up patch releases but never a new minor unseen; bump both stages with the version in .ci/run.
 
 # Build: every dependency, TypeScript compiled to dist/.
-FROM node:24.22-slim AS build
+FROM node:26.12-slim AS build
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 WORKDIR /app
 # Manifests first, so the install layer is reused until dependencies change. No dependency needs its install
@@ -17,7 +18,7 @@ COPY src ./src
 RUN npm run build
 
 # Runtime: production dependencies, the compiled server, the SDL it reads at start, and the sample archive.
-FROM node:24.22-slim AS runtime
+FROM node:26.12-slim AS runtime
 ENV NODE_ENV=production NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 WORKDIR /app
 COPY package.json package-lock.json ./
