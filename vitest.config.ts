@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Every test file fails if anything in it connects to a host off this machine (test/setup/network-guard.ts).
+    setupFiles: ['test/setup/network-guard.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

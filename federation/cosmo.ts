@@ -9,10 +9,8 @@ import path from 'node:path';
 
 import { stringify } from 'yaml';
 
+import { WGC_QUIET, WGC_VERSION } from './cosmo-env.js';
 import { readSupergraphConfig, root } from './compose.js';
-
-/** The wgc release this project was checked with. */
-export const WGC_VERSION = '0.112.7';
 
 const out = path.join(root, '.build', 'cosmo');
 mkdirSync(out, { recursive: true });
@@ -28,7 +26,7 @@ console.log(`wrote ${path.relative(root, path.join(out, 'graph.yaml'))}`);
 const result = spawnSync(
   'npx',
   ['--yes', `wgc@${WGC_VERSION}`, 'router', 'compose', '--input', 'graph.yaml', '--out', 'config.json'],
-  { cwd: out, stdio: 'inherit', env: { ...process.env, DISABLE_UPDATE_CHECK: 'true' } },
+  { cwd: out, stdio: 'inherit', env: { ...process.env, ...WGC_QUIET } },
 );
 if (result.status !== 0) {
   console.error(`wgc router compose failed (exit ${result.status ?? result.signal})`);

@@ -30,6 +30,9 @@ export interface RouterOptions {
  * const router = await startApolloGateway({ supergraphSdl, port: 4000 });
  */
 export async function startApolloGateway(options: RouterOptions): Promise<Router> {
+  // Unless asked for, @apollo/gateway sends usage metrics to Apollo and probes cloud metadata endpoints (its
+  // OpenTelemetry resource detectors) as it starts: nothing leaves the machine unless the user says so.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({ supergraphSdl: options.supergraphSdl });
   // @apollo/gateway 2.14 implements the gateway interface Apollo Server 5 calls; only the type packages differ.
   const server = new ApolloServer({ gateway: gateway as never });
