@@ -3,6 +3,7 @@
  * parse each, and build the archive.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -20,6 +21,8 @@ const TRANSCRIPT = /\.(?:md|markdown|txt)$/i;
 /**
  * Every transcript file under `dataDir`, recursively, as sorted paths relative to it with `/` separators.
  * Hidden files and folders (names starting with `.`) are skipped; symbolic links to folders are not followed.
+ * A folder that vanishes (or becomes a file) after its parent was listed is skipped; only an unreadable `dataDir`
+ * throws.
  *
  * @example
  * await listTranscriptFiles('data') // ['the-good-thing/ep03-06-cosmo-boring-tech-architecture.md']
@@ -27,7 +30,15 @@ const TRANSCRIPT = /\.(?:md|markdown|txt)$/i;
 export async function listTranscriptFiles(dataDir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (relative: string): Promise<void> => {
-    const entries = await readdir(path.join(dataDir, relative), { withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      entries = await readdir(path.join(dataDir, relative), { withFileTypes: true });
+    } catch (error) {
+      // Deleted between its parent's listing and now (a `git checkout`, a sync tool): it is simply gone.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (relative !== '' && (code === 'ENOENT' || code === 'ENOTDIR')) return;
+      throw error;
+    }
     await Promise.all(
       entries.map(async (entry) => {
         if (entry.name.startsWith('.')) return;

@@ -44,7 +44,8 @@ export class ArchiveStore {
   private readonly files = new Map<string, FileState>();
   private readonly lastGood = new Map<string, ParsedSegment>();
   private running: Promise<ReloadSummary> | null = null;
-  private again = false;
+  /** The reload queued behind the running one, shared by every call that arrives while it runs. */
+  private queued: Promise<ReloadSummary> | null = null;
   /** How many archives have been built, the first load included. */
   loads = 0;
 
@@ -59,22 +60,28 @@ export class ArchiveStore {
   }
 
   /**
-   * Loads the folder again. Calls that arrive while a reload runs are coalesced into one more reload after it.
+   * Loads the folder again. Calls that arrive while a reload runs are coalesced into one more reload after it, and
+   * get that reload's outcome: the running one may have listed the folder before their change, and a failure of the
+   * queued one must reach a caller that can retry it.
    *
    * @example
    * const { archive, read } = await store.reload();
    */
   reload(): Promise<ReloadSummary> {
+    if (this.queued) return this.queued;
     if (this.running) {
-      this.again = true;
-      return this.running;
+      const settled = this.running.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.queued = settled.then(() => {
+        this.queued = null;
+        return this.reload();
+      });
+      return this.queued;
     }
     this.running = this.rebuild().finally(() => {
       this.running = null;
-      if (this.again) {
-        this.again = false;
-        void this.reload();
-      }
     });
     return this.running;
   }
