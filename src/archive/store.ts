@@ -5,6 +5,7 @@
  * a deleted file leaves.
  */
 import { statSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { Diagnostic, ParseResult, ParsedSegment } from '../parser/index.js';
@@ -88,6 +89,8 @@ export class ArchiveStore {
 
   private async rebuild(): Promise<ReloadSummary> {
     const startedAt = performance.now();
+    // Once per reload: files are checked against the folder's real path (links must not lead out of it).
+    const realDataDir = await realpath(this.dataDir);
     const names = await listTranscriptFiles(this.dataDir);
     const present = new Set(names);
     let removed = 0;
@@ -111,7 +114,7 @@ export class ArchiveStore {
       if (known && info && known.size === info.size && known.mtimeMs === info.mtimeMs) {
         result = known.result;
       } else {
-        result = readTranscript(this.dataDir, name, this.maxBytes);
+        result = readTranscript(this.dataDir, name, { maxBytes: this.maxBytes, realDataDir });
         read++;
         fresh.push(...(result.ok ? [] : result.errors), ...result.warnings);
         if (info) this.files.set(name, { size: info.size, mtimeMs: info.mtimeMs, result });
