@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { loadArchive, readTranscript } from '../../src/archive/load.js';
+import { ArchiveStore } from '../../src/archive/store.js';
 import { validate } from '../../src/cli/validate.js';
 import { transcript } from '../helpers/archive.js';
 import { writeConfigMap } from '../helpers/configmap.js';
@@ -139,5 +140,21 @@ describe('a Kubernetes ConfigMap volume (links into ..data, itself a link to a t
       ['ep1.md', 'Version A'],
       ['ep2.md', 'Second'],
     ]);
+  });
+
+  it('follows an atomic ..data swap to files of the same size and modification time', async () => {
+    rmSync(dir, { recursive: true });
+    mkdirSync(dir);
+    const mtime = new Date('2024-01-01T00:00:00Z');
+    writeConfigMap(dir, { 'ep1.md': text('Map', 1, 'Version A') }, { mtime });
+    const store = new ArchiveStore(dir);
+    expect((await store.reload()).archive.segments.map((s) => s.title)).toEqual(['Version A']);
+    const before = statSync(path.join(dir, 'ep1.md'));
+    writeConfigMap(dir, { 'ep1.md': text('Map', 1, 'Version B') }, { mtime });
+    const after = statSync(path.join(dir, 'ep1.md'));
+    expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
+    const { archive, read } = await store.reload();
+    expect(archive.segments.map((s) => s.title)).toEqual(['Version B']);
+    expect(read).toBe(1);
   });
 });
