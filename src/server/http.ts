@@ -28,6 +28,8 @@ export interface HttpOptions {
   readonly routerSecret?: string;
   /** Called with errors that escape a request, for logging. */
   readonly onError?: (error: unknown) => void;
+  /** The live reload's state for `/health`: `off` when not given. */
+  readonly watch?: () => 'ok' | 'off' | 'failed';
 }
 
 const corsHandler = cors();
@@ -59,7 +61,7 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
       if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' });
       else res.destroy();
     };
-    if (route === '/health') return health(res, options.archive());
+    if (route === '/health') return health(res, options.archive(), options.watch?.() ?? 'off');
     // Before anything is read or parsed: without the router's secret there is nothing to talk about.
     if (secret !== null && !secretMatches(req.headers['router-authorization'], secret)) {
       return sendJson(res, 401, {
@@ -95,10 +97,11 @@ function secretMatches(given: string | string[] | undefined, expected: Buffer): 
   return timingSafeEqual(digest(given), expected);
 }
 
-function health(res: http.ServerResponse, archive: Archive | null): void {
+/** 200 once loaded, even with the watch failed: the last archive still serves, and `watch` says it may be stale. */
+function health(res: http.ServerResponse, archive: Archive | null, watch: 'ok' | 'off' | 'failed'): void {
   if (!archive) return sendJson(res, 503, { status: 'starting' });
   const { series, episodes, segments, turns, speakers, errors, warnings } = archive.stats;
-  sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings });
+  sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings, watch });
 }
 
 /** `GET /transcripts/<episode id>.vtt|srt|json|txt` and `GET /chapters/<episode id>.json`, for podcast apps. */
