@@ -2,7 +2,8 @@
  * The only file-system code: find the transcript files under a data folder, read them concurrently,
  * parse each, and build the archive.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -19,7 +20,10 @@ const TRANSCRIPT = /\.(?:md|markdown|txt)$/i;
 
 /**
  * Every transcript file under `dataDir`, recursively, as sorted paths relative to it with `/` separators.
- * Hidden files and folders (names starting with `.`) are skipped; symbolic links to folders are not followed.
+ * Hidden files and folders (names starting with `.`) are skipped; symbolic links to folders are not followed (links
+ * to files are listed; `readTranscript` refuses those that lead out of the folder).
+ * A folder that vanishes (or becomes a file) after its parent was listed is skipped; only an unreadable `dataDir`
+ * throws.
  *
  * @example
  * await listTranscriptFiles('data') // ['the-good-thing/ep03-06-cosmo-boring-tech-architecture.md']
@@ -27,7 +31,15 @@ const TRANSCRIPT = /\.(?:md|markdown|txt)$/i;
 export async function listTranscriptFiles(dataDir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (relative: string): Promise<void> => {
-    const entries = await readdir(path.join(dataDir, relative), { withFileTypes: true });
+    let entries: Dirent[];
+    try {
+      entries = await readdir(path.join(dataDir, relative), { withFileTypes: true });
+    } catch (error) {
+      // Deleted between its parent's listing and now (a `git checkout`, a sync tool): it is simply gone.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (relative !== '' && (code === 'ENOENT' || code === 'ENOTDIR')) return;
+      throw error;
+    }
     await Promise.all(
       entries.map(async (entry) => {
         if (entry.name.startsWith('.')) return;
@@ -50,18 +62,38 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
+export interface ReadOptions {
+  /** Largest accepted file, in bytes. Default 10 MiB. */
+  readonly maxBytes?: number;
+  /** `dataDir`'s real path, when the caller has it (a reload resolves it once); resolved here otherwise. */
+  readonly realDataDir?: string;
+}
+
+// Where the platform has it: a last path component that is a link is refused by open() itself.
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+
 /**
- * Reads and parses one file. Never throws: an unreadable or oversized file becomes an error diagnostic.
+ * Reads and parses one file. Never throws: an unreadable or oversized file becomes an error diagnostic, and so does
+ * a file whose real path is outside `dataDir`'s (a link out of the folder), which is never opened.
  * Synchronous on purpose: a plain read is several times cheaper than a trip through libuv's thread pool, and
  * the store yields to the event loop between batches of files.
  *
  * @example
  * readTranscript('data', 'show/ep1.md') // { ok: true, segment, warnings } | { ok: false, errors, warnings }
  */
-export function readTranscript(dataDir: string, relative: string, maxBytes = DEFAULT_MAX_BYTES): ParseResult {
+export function readTranscript(dataDir: string, relative: string, options: ReadOptions = {}): ParseResult {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   let fd: number | undefined;
   try {
-    fd = openSync(path.join(dataDir, relative), 'r');
+    // A link may point anywhere the server can read: only what really lies inside the data folder is served.
+    const root = options.realDataDir ?? realpathSync.native(dataDir);
+    const real = realpathSync.native(path.join(dataDir, relative));
+    if (!real.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) {
+      return { ok: false, errors: [diagnostic('FILE_OUTSIDE_DATA_DIR', relative, 1, relative)], warnings: [] };
+    }
+    // Open the path that was checked, not the link (which could be re-pointed in between); a folder on the way
+    // swapped for a link in that instant is not caught (Node has no openat2 RESOLVE_BENEATH).
+    fd = openSync(real, constants.O_RDONLY | NO_FOLLOW);
     // Check the size first so an oversized file is never read into memory.
     const { size } = fstatSync(fd);
     if (size > maxBytes) {

@@ -1,10 +1,11 @@
 /**
- * The archive the server hands out, and its reloads. A reload re-reads only files whose size or modification time
- * changed, builds a new archive off to the side and swaps it in at once: a request keeps the archive it started
+ * The archive the server hands out, and its reloads. A reload re-reads only files that changed (size, times or
+ * identity), builds a new archive off to the side and swaps it in at once: a request keeps the archive it started
  * with. A file that breaks keeps serving its last good version (its errors are still reported) until it is fixed;
  * a deleted file leaves.
  */
 import { statSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { Diagnostic, ParseResult, ParsedSegment } from '../parser/index.js';
@@ -12,11 +13,25 @@ import { buildArchive } from './build.js';
 import { listTranscriptFiles, readTranscript } from './load.js';
 import type { Archive } from './types.js';
 
-interface FileState {
+/**
+ * What tells a file changed. Size and mtime are not enough: a Kubernetes ConfigMap update swaps in a new file of the
+ * same size (a link re-pointed, `..data` renamed), whose mtime can match too. Identity (dev, ino, of the file links
+ * lead to) catches a swap; ctime, which no tool can set back, catches a rewrite in place with the mtime restored.
+ */
+interface Identity {
   readonly size: number;
   readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+  readonly dev: number;
+}
+
+interface FileState extends Identity {
   readonly result: ParseResult;
 }
+
+const same = (a: Identity, b: Identity): boolean =>
+  a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.dev === b.dev;
 
 export interface ReloadSummary {
   readonly archive: Archive;
@@ -31,9 +46,10 @@ export interface ReloadSummary {
   readonly ms: number;
 }
 
-function statOrNull(file: string): { size: number; mtimeMs: number } | null {
+function statOrNull(file: string): Identity | null {
   try {
-    return statSync(file);
+    const { size, mtimeMs, ctimeMs, ino, dev } = statSync(file);
+    return { size, mtimeMs, ctimeMs, ino, dev };
   } catch {
     return null;
   }
@@ -44,7 +60,8 @@ export class ArchiveStore {
   private readonly files = new Map<string, FileState>();
   private readonly lastGood = new Map<string, ParsedSegment>();
   private running: Promise<ReloadSummary> | null = null;
-  private again = false;
+  /** The reload queued behind the running one, shared by every call that arrives while it runs. */
+  private queued: Promise<ReloadSummary> | null = null;
   /** How many archives have been built, the first load included. */
   loads = 0;
 
@@ -59,28 +76,36 @@ export class ArchiveStore {
   }
 
   /**
-   * Loads the folder again. Calls that arrive while a reload runs are coalesced into one more reload after it.
+   * Loads the folder again. Calls that arrive while a reload runs are coalesced into one more reload after it, and
+   * get that reload's outcome: the running one may have listed the folder before their change, and a failure of the
+   * queued one must reach a caller that can retry it.
    *
    * @example
    * const { archive, read } = await store.reload();
    */
   reload(): Promise<ReloadSummary> {
+    if (this.queued) return this.queued;
     if (this.running) {
-      this.again = true;
-      return this.running;
+      const settled = this.running.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.queued = settled.then(() => {
+        this.queued = null;
+        return this.reload();
+      });
+      return this.queued;
     }
     this.running = this.rebuild().finally(() => {
       this.running = null;
-      if (this.again) {
-        this.again = false;
-        void this.reload();
-      }
     });
     return this.running;
   }
 
   private async rebuild(): Promise<ReloadSummary> {
     const startedAt = performance.now();
+    // Once per reload: files are checked against the folder's real path (links must not lead out of it).
+    const realDataDir = await realpath(this.dataDir);
     const names = await listTranscriptFiles(this.dataDir);
     const present = new Set(names);
     let removed = 0;
@@ -101,13 +126,13 @@ export class ArchiveStore {
       const info = statOrNull(path.join(this.dataDir, name));
       const known = this.files.get(name);
       let result: ParseResult;
-      if (known && info && known.size === info.size && known.mtimeMs === info.mtimeMs) {
+      if (known && info && same(known, info)) {
         result = known.result;
       } else {
-        result = readTranscript(this.dataDir, name, this.maxBytes);
+        result = readTranscript(this.dataDir, name, { maxBytes: this.maxBytes, realDataDir });
         read++;
         fresh.push(...(result.ok ? [] : result.errors), ...result.warnings);
-        if (info) this.files.set(name, { size: info.size, mtimeMs: info.mtimeMs, result });
+        if (info) this.files.set(name, { ...info, result });
         // Yield now and then: a reload runs while the server answers requests.
         if (read % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
       }

@@ -41,6 +41,11 @@ const catalogue = {
     severity: 'error',
     message: (reason: string) => `file cannot be read: ${reason}`,
   },
+  FILE_OUTSIDE_DATA_DIR: {
+    severity: 'error',
+    // The target is not named: the data folder's diagnostics are logged and printed, the rest of the disk is not theirs.
+    message: (link: string) => `link ${q(link)} resolves outside the data folder, so it is not read`,
+  },
   // Front matter.
   FRONT_MATTER_MISSING: {
     severity: 'error',

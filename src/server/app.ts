@@ -11,7 +11,7 @@ import {
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 
 import { ArchiveStore } from '../archive/store.js';
-import { watchArchive } from '../archive/watch.js';
+import { watchArchive, type Watcher } from '../archive/watch.js';
 import type { Archive } from '../archive/types.js';
 import type { BatchObserver, Context } from '../context.js';
 import { createSchema } from '../schema.js';
@@ -141,6 +141,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const store = new ArchiveStore(config.dataDir, config.maxFileBytes);
   const lifecycle = new Lifecycle();
   lifecycle.attach(httpServer);
+  let watcher: Watcher | null = null;
   httpServer.on(
     'request',
     createRequestHandler({
@@ -155,6 +156,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
       ...(config.routerSecret ? { routerSecret: config.routerSecret } : {}),
       ...(options.onBatch ? { onBatch: options.onBatch } : {}),
       onError: (error) => logger.error({ err: error }, 'request failed'),
+      watch: () => watcher?.state ?? 'off',
     }),
   );
   await new Promise<void>((resolve, reject) => {
@@ -179,7 +181,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     { dataDir: config.dataDir, ...first.archive.stats, ms: Math.round(first.ms) },
     `loaded ${first.archive.stats.segments} segments from ${first.archive.stats.files} files`,
   );
-  const watcher = config.watch
+  watcher = config.watch
     ? watchArchive(store, {
         onReload: (summary) => {
           logDiagnostics(logger, summary.fresh);
@@ -195,7 +197,21 @@ export async function startServer(config: Config, options: StartOptions): Promis
             `reloaded: ${summary.read} files read, ${summary.removed} removed`,
           );
         },
-        onError: (error) => logger.error({ err: error }, 'reload failed; still serving the previous archive'),
+        onError: (error) =>
+          logger.error({ err: error }, 'reload or watch failed; still serving the previous archive, retrying'),
+        onStateChange: (state, error) => {
+          if (state === 'failed') {
+            logger.error(
+              { err: error, event: 'watch', watch: state, dataDir: config.dataDir },
+              `cannot watch ${config.dataDir}; still serving the last archive, retrying`,
+            );
+          } else {
+            logger.info(
+              { event: 'watch', watch: state, dataDir: config.dataDir },
+              `watching ${config.dataDir} again; rescanning`,
+            );
+          }
+        },
       })
     : null;
   logger.info({ url, watch: config.watch }, `transcript subgraph ready at ${url}`);

@@ -36,12 +36,12 @@ export interface HttpOptions {
   readonly planned?: PlannedOperations;
   /** When set, every request but `/health` must carry this value in `router-authorization`. */
   readonly routerSecret?: string;
-  /** Extra fields for `/health` (the watcher's state). */
-  readonly health?: () => Readonly<Record<string, unknown>>;
   /** Counts requests in flight and marks answers `Connection: close` while the server drains. */
   readonly lifecycle?: Lifecycle;
   /** Called with errors that escape a request, for logging. */
   readonly onError?: (error: unknown) => void;
+  /** The live reload's state for `/health`: `off` when not given. */
+  readonly watch?: () => 'ok' | 'off' | 'failed';
 }
 
 /**
@@ -138,7 +138,7 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     const target = parseTarget(req.url);
     if (target === null) return sendJson(res, 400, { error: 'malformed request target' }, { close: true });
     const route = target.path.replace(/\/+$/, '') || '/';
-    if (route === '/health') return sendHealth(res, options.archive(), options.health?.() ?? {});
+    if (route === '/health') return sendHealth(res, options.archive(), options.watch?.() ?? 'off');
     // Before anything is read or parsed: without the router's secret there is nothing to talk about.
     if (secret !== null && !secretMatches(req.headers['router-authorization'], secret)) {
       return sendJson(res, 401, {
@@ -202,10 +202,11 @@ function secretMatches(given: string | string[] | undefined, expected: Buffer): 
   return timingSafeEqual(digest(given), expected);
 }
 
-function sendHealth(res: http.ServerResponse, archive: Archive | null, extra: Readonly<Record<string, unknown>>): void {
-  if (!archive) return sendJson(res, 503, { status: 'starting', ...extra });
+/** 200 once loaded, even with the watch failed: the last archive still serves, and `watch` says it may be stale. */
+function sendHealth(res: http.ServerResponse, archive: Archive | null, watch: 'ok' | 'off' | 'failed'): void {
+  if (!archive) return sendJson(res, 503, { status: 'starting' });
   const { series, episodes, segments, turns, speakers, errors, warnings } = archive.stats;
-  sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings, ...extra });
+  sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings, watch });
 }
 
 /** `GET /transcripts/<episode id>.vtt|srt|json|txt` and `GET /chapters/<episode id>.json`, for podcast apps. */

@@ -222,11 +222,9 @@ describe('reading files', () => {
   });
 
   it('refuses a file over the size limit without parsing it', async () => {
-    const result = await readTranscript(
-      repoPath('data'),
-      'the-good-thing/ep03-06-cosmo-boring-tech-architecture.md',
-      1000,
-    );
+    const result = await readTranscript(repoPath('data'), 'the-good-thing/ep03-06-cosmo-boring-tech-architecture.md', {
+      maxBytes: 1000,
+    });
     expect(result).toMatchObject({ ok: false, errors: [{ code: 'FILE_TOO_LARGE', line: 1 }] });
   });
 

@@ -36,6 +36,7 @@ describe('HTTP', () => {
       speakers: 8,
       errors: 23,
       warnings: 6,
+      watch: 'ok',
     });
   });
 

@@ -1,8 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 import matter from 'gray-matter';
 import { describe, expect, it } from 'vitest';
 
+import { loadArchive } from '../../src/archive/load.js';
 import { diagnosticCodes, parseTranscript, type DiagnosticCode, type ParseResult } from '../../src/parser/index.js';
 import { repoPath } from '../helpers/paths.js';
 
@@ -52,6 +55,23 @@ const INVALID: Record<string, { ok: boolean; diagnostics: [DiagnosticCode, numbe
   'turn-outside-range.md': { ok: true, diagnostics: [['TURN_OUTSIDE_RANGE', 9]] },
 };
 
+/**
+ * Codes one file cannot show, each with the folder that shows it (built in a temp folder, since git keeps no links
+ * out of a checkout) and every diagnostic the loader must give: [code, file, line].
+ */
+const FOLDERS: Record<
+  string,
+  { build: (data: string, outside: string) => void; diagnostics: [DiagnosticCode, string, number][] }
+> = {
+  'a link to a file outside the data folder': {
+    build: (data, outside) => {
+      writeFileSync(path.join(outside, 'elsewhere.md'), readFileSync(repoPath('test/fixtures/valid/minimal.md')));
+      symlinkSync(path.join(outside, 'elsewhere.md'), path.join(data, 'link.md'));
+    },
+    diagnostics: [['FILE_OUTSIDE_DATA_DIR', 'link.md', 1]],
+  },
+};
+
 describe('invalid fixtures: one per diagnostic, with code and line', () => {
   it.each(Object.entries(INVALID))('%s', (name, expected) => {
     const result = parseFixture('invalid', name, expected.maxBytes);
@@ -65,8 +85,26 @@ describe('invalid fixtures: one per diagnostic, with code and line', () => {
     }
   });
 
+  it.each(Object.entries(FOLDERS))('folder: %s', async (_name, expected) => {
+    const base = mkdtempSync(path.join(tmpdir(), 'fixture-'));
+    try {
+      const data = path.join(base, 'data');
+      const outside = path.join(base, 'outside');
+      mkdirSync(data);
+      mkdirSync(outside);
+      expected.build(data, outside);
+      const archive = await loadArchive(data);
+      expect(archive.diagnostics.map((d) => [d.code, d.file, d.line])).toEqual(expected.diagnostics);
+      for (const d of archive.diagnostics) expect(d.severity).toBe('error');
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
   it('has a fixture for every diagnostic code', () => {
-    const covered = new Set<string>(Object.values(INVALID).flatMap((e) => e.diagnostics.map(([code]) => code)));
+    const covered = new Set<string>(
+      [...Object.values(INVALID), ...Object.values(FOLDERS)].flatMap((e) => e.diagnostics.map(([code]) => code)),
+    );
     // Cross-file codes have folder fixtures (test/archive); FILE_UNREADABLE needs a file that vanishes mid-load.
     for (const code of ['DUPLICATE_SLUG', 'DUPLICATE_CHUNK', 'FILE_UNREADABLE']) covered.add(code);
     expect(diagnosticCodes.filter((code) => !covered.has(code))).toEqual([]);
