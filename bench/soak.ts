@@ -41,7 +41,10 @@ const valid = Array.from({ length: 300 }, (_, i) => {
       );
     case 2:
       return body('query($r: [_Any!]!) { _entities(representations: $r) { ... on Turn { id text } } }', {
-        r: Array.from({ length: 50 }, () => ({ __typename: 'Turn', id: pick(archive.turns).id })),
+        r: Array.from({ length: 50 }, () => ({
+          __typename: 'Turn',
+          id: archive.turns.at(Math.floor(Math.random() * archive.turns.length))!.id,
+        })),
       });
     case 3:
       return body('query($q: String!) { search(query: $q, first: 5) { totalCount edges { snippet } } }', {

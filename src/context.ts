@@ -7,6 +7,7 @@ import DataLoader from 'dataloader';
 
 import type {
   Archive,
+  ById,
   EpisodeRecord,
   SegmentRecord,
   SeriesRecord,
@@ -59,7 +60,7 @@ export type BatchObserver = (type: keyof Loaders, size: number) => void;
  */
 export function createContext(archive: Archive, options: ContextOptions = {}): Context {
   const { onBatch } = options;
-  const loader = <T>(type: keyof Loaders, byId: ReadonlyMap<string, T>): DataLoader<string, T | null> =>
+  const loader = <T>(type: keyof Loaders, byId: ById<T>): DataLoader<string, T | null> =>
     new DataLoader<string, T | null>(
       async (ids) => {
         onBatch?.(type, ids.length);

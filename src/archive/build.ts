@@ -1,27 +1,22 @@
 /**
  * buildArchive: parsed files in (in load order), an immutable, indexed archive out. Also where the rules
  * that span files live: duplicate slugs and chunks, and which spelling names a series or a speaker.
+ *
+ * Segments, episodes, series and speakers become objects; turns stay in the columns each file was parsed into
+ * (src/parser/columns.ts), numbered by position in archive order, and are made into records on demand
+ * (src/archive/turns.ts). The search index is built last, in slices, so a reload never holds the event loop long.
  */
-import { diagnostic, slugify, type Diagnostic, type ParseResult, type ParsedSegment } from '../parser/index.js';
-import { roundSeconds } from '../parser/timecode.js';
+import { UNSLICED, type Slices } from '../lib/slices.js';
+import { diagnostic, slugify, type Diagnostic } from '../parser/index.js';
+import { ASCII_FLAG, END, SPEAKER, START, STRIDE, WORDS, type CompactSegment } from '../parser/columns.js';
+import { timecodeOfFrames, type CompactResult } from '../parser/compact.js';
+import { roundSeconds, type Timecode } from '../parser/timecode.js';
 import { SearchIndex } from '../search/index.js';
-import type {
-  Archive,
-  EpisodeRecord,
-  SegmentRecord,
-  SeriesRecord,
-  SpeakerRecord,
-  Timecode,
-  TurnRecord,
-} from './types.js';
+import { turnAt, TurnPositions, TurnRange, type TurnStore } from './turns.js';
+import type { Archive, ById, EpisodeRecord, SegmentRecord, SeriesRecord, SpeakerRecord, TurnRecord } from './types.js';
 
 /** Records are assembled field by field while building, then only ever read. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type SpeakerBuilder = Mutable<SpeakerRecord> & {
-  episodes: EpisodeRecord[];
-  segments: SegmentRecord[];
-  turns: TurnRecord[];
-};
 
 const titleCollator = new Intl.Collator('en', { sensitivity: 'accent' });
 
@@ -35,93 +30,167 @@ export function turnId(segmentId: string, number: number): string {
   return `${segmentId}#${number}`;
 }
 
+export interface BuildOptions {
+  /** Diagnostics to report beside the files' own (files still served from their last good version). */
+  readonly extraDiagnostics?: readonly Diagnostic[];
+  /** How the search index build shares the event loop; default: not at all. */
+  readonly slices?: Slices;
+}
+
 /**
  * Builds the archive from parse results in load order (sorted relative paths). A file whose slug, or whose
  * (series, episode, chunk), an earlier file already took is rejected with an error; everything else loads.
  *
  * @example
- * const archive = buildArchive([parseTranscript(text, 'show/ep1.md')]);
+ * const archive = await buildArchive([parseCompact(bytes, 'show/ep1.md', { maxBytes })]);
  * archive.segmentById.get('ep1')?.turns.length
  */
-export function buildArchive(results: readonly ParseResult[], extraDiagnostics: readonly Diagnostic[] = []): Archive {
-  const diagnostics: Diagnostic[] = [...extraDiagnostics];
+export async function buildArchive(results: readonly CompactResult[], options: BuildOptions = {}): Promise<Archive> {
+  const diagnostics: Diagnostic[] = [...(options.extraDiagnostics ?? [])];
   const accepted = acceptUnique(results, diagnostics);
 
-  const speakerById = new Map<string, SpeakerBuilder>();
-  const speaker = (name: string): SpeakerBuilder => {
-    const id = slugify(name);
-    let record = speakerById.get(id);
-    if (!record) {
-      record = {
-        __typename: 'Speaker',
-        id,
-        name,
-        episodes: [],
-        segments: [],
-        turns: [],
-        wordCount: 0,
-        talkTimeSeconds: 0,
-      };
-      speakerById.set(id, record);
-    }
-    return record;
-  };
   // Names and titles are claimed in load order, so the first spelling wins everywhere.
+  const speakerNames = new Map<string, string>();
   const seriesTitles = new Map<string, string>();
   for (const parsed of accepted) {
     const id = slugify(parsed.series);
     if (!seriesTitles.has(id)) seriesTitles.set(id, parsed.series);
-    for (const name of parsed.participants) speaker(name);
-    for (const turn of parsed.turns) speaker(turn.speaker);
+    for (const name of [...parsed.participants, ...parsed.turns.names]) {
+      const speakerId = slugify(name);
+      if (!speakerNames.has(speakerId)) speakerNames.set(speakerId, name);
+    }
   }
+  const speakers = [...speakerNames]
+    .sort(([a], [b]) => compareIds(a, b))
+    .map(([id, name], index): Mutable<SpeakerRecord> => ({
+      __typename: 'Speaker',
+      id,
+      name,
+      index,
+      episodes: [],
+      segments: [],
+      turns: null as never,
+      wordCount: 0,
+      talkTimeSeconds: 0,
+    }));
+  const speakerById = new Map(speakers.map((s) => [s.id, s]));
+  const speakerOf = (name: string) => speakerById.get(slugify(name))!;
 
   // Group: series -> episode number -> segments.
-  const grouped = new Map<string, Map<number, ParsedSegment[]>>();
+  const grouped = new Map<string, Map<number, CompactSegment[]>>();
   for (const parsed of accepted) {
     const seriesId = slugify(parsed.series);
-    const episodes = grouped.get(seriesId) ?? new Map<number, ParsedSegment[]>();
+    const episodes = grouped.get(seriesId) ?? new Map<number, CompactSegment[]>();
     grouped.set(seriesId, episodes);
     const chunks = episodes.get(parsed.episode) ?? [];
     episodes.set(parsed.episode, chunks);
     chunks.push(parsed);
   }
-
-  const series: SeriesRecord[] = [];
-  for (const [id, episodes] of grouped) {
-    const record: Mutable<SeriesRecord> = { __typename: 'Series', id, title: seriesTitles.get(id)!, episodes: [] };
-    record.episodes = [...episodes.keys()]
-      .sort((a, b) => a - b)
-      .map((number) =>
-        buildEpisode(
-          record,
-          number,
-          episodes.get(number)!.sort((a, b) => a.chunk - b.chunk),
-          speaker,
-        ),
-      );
-    series.push(record);
-  }
+  const series: Mutable<SeriesRecord>[] = [...grouped].map(([id, episodes]) => ({
+    __typename: 'Series',
+    id,
+    title: seriesTitles.get(id)!,
+    episodes: [...episodes.keys()].sort((a, b) => a - b) as never,
+  }));
   series.sort((a, b) => titleCollator.compare(a.title, b.title) || compareIds(a.id, b.id));
 
-  const episodes = series.flatMap((s) => s.episodes);
-  const segments = episodes.flatMap((e) => e.segments);
-  // Speakers' lists follow archive order, so walk the archive once in that order.
+  // Archive order: series, episode number, chunk. Positions are assigned in that order.
+  const episodes: Mutable<EpisodeRecord>[] = [];
+  const segments: Mutable<SegmentRecord>[] = [];
+  let position = 0;
+  for (const s of series) {
+    const numbers = s.episodes as unknown as number[];
+    s.episodes = numbers.map((number) => {
+      const chunks = grouped
+        .get(s.id)!
+        .get(number)!
+        .sort((a, b) => a.chunk - b.chunk);
+      const episode = {
+        __typename: 'Episode',
+        id: episodeId(s.id, number),
+        series: s,
+        number,
+      } as Mutable<EpisodeRecord>;
+      episode.firstTurn = position;
+      episode.segments = chunks.map((parsed, index) => {
+        const segment = buildSegment(parsed, episode, index, position, speakerOf);
+        position += parsed.turns.count;
+        segments.push(segment);
+        return segment;
+      });
+      episodes.push(episode);
+      return episode;
+    });
+  }
+  const count = position;
+
+  // Columns over every position, and each speaker's positions (in archive order).
+  const turnSegment = new Int32Array(count);
+  const turnSpeaker = new Int32Array(count);
+  const perSpeaker = new Int32Array(speakers.length + 1);
+  segments.forEach((segment, index) => {
+    const cols = segment.compact.cols;
+    for (let t = 0; t < segment.compact.count; t++) {
+      const p = segment.firstTurn + t;
+      const speaker = segment.turnSpeakers[cols[t * STRIDE + SPEAKER]! & ~ASCII_FLAG]!;
+      turnSegment[p] = index;
+      turnSpeaker[p] = speaker.index;
+      perSpeaker[speaker.index + 1]!++;
+    }
+  });
+  for (let i = 0; i < speakers.length; i++) perSpeaker[i + 1]! += perSpeaker[i]!;
+  const speakerTurns = new Int32Array(count);
+  const fill = perSpeaker.slice(0, speakers.length);
+  for (let p = 0; p < count; p++) speakerTurns[fill[turnSpeaker[p]!]!++] = p;
+
+  const store: TurnStore = { count, segments, turnSegment };
   for (const segment of segments) {
-    for (const turn of segment.turns) {
-      const s = turn.speaker as SpeakerBuilder;
+    segment.turns = new TurnRange(store, segment.firstTurn, segment.firstTurn + segment.compact.count);
+  }
+  for (const episode of episodes) {
+    const last = episode.segments.at(-1)!;
+    episode.turns = new TurnRange(store, episode.firstTurn, last.firstTurn + last.compact.count);
+    episode.speakers = distinctById(episode.segments.flatMap((s) => s.speakers));
+    episode.start = episode.segments[0]!.start;
+    episode.end = last.end;
+    episode.durationSeconds = roundSeconds(episode.end.seconds - episode.start.seconds);
+    episode.topics = distinctFolded(episode.segments.flatMap((s) => s.topics));
+    episode.wordCount = episode.segments.reduce((sum, s) => sum + s.wordCount, 0);
+  }
+  // Speakers' lists follow archive order: walk the segments in that order.
+  for (const segment of segments) {
+    const { cols } = segment.compact;
+    for (let t = 0; t < segment.compact.count; t++) {
+      const o = t * STRIDE;
+      const s = segment.turnSpeakers[cols[o + SPEAKER]! & ~ASCII_FLAG] as Mutable<SpeakerRecord> & {
+        segments: SegmentRecord[];
+        episodes: EpisodeRecord[];
+      };
       if (s.segments.at(-1) !== segment) s.segments.push(segment);
       if (s.episodes.at(-1) !== segment.episode) s.episodes.push(segment.episode);
-      s.turns.push(turn);
-      s.wordCount += turn.wordCount;
-      s.talkTimeSeconds += turn.end.seconds - turn.start.seconds;
+      s.wordCount += cols[o + WORDS]!;
+      s.talkTimeSeconds += secondsOf(segment, t, END) - secondsOf(segment, t, START);
     }
   }
-  for (const s of speakerById.values()) s.talkTimeSeconds = roundSeconds(s.talkTimeSeconds);
-  const speakers = [...speakerById.values()].sort((a, b) => compareIds(a.id, b.id));
+  for (const s of speakers) {
+    s.talkTimeSeconds = roundSeconds(s.talkTimeSeconds);
+    s.turns = new TurnPositions(store, speakerTurns.subarray(perSpeaker[s.index]!, perSpeaker[s.index + 1]!));
+  }
 
-  const turns = segments.flatMap((s) => s.turns);
-  turns.forEach((turn, i) => ((turn as Mutable<TurnRecord>).position = i));
-  const turnById = new Map(turns.map((t) => [t.id, t]));
+  const segmentById = new Map(segments.map((s) => [s.id, s as SegmentRecord]));
+  const turnById: ById<TurnRecord> = {
+    get(id) {
+      // `<segment id>#<n>`: the segment, then the n-th of its turns (n written as the API writes it).
+      const hash = id.lastIndexOf('#');
+      const segment = hash === -1 ? undefined : segmentById.get(id.slice(0, hash));
+      if (!segment) return undefined;
+      const text = id.slice(hash + 1);
+      const n = Number(text);
+      if (!Number.isInteger(n) || n < 1 || n > segment.compact.count || String(n) !== text) return undefined;
+      return turnAt(store, segment.firstTurn + n - 1);
+    },
+  };
+  const search = await SearchIndex.build({ count, segments, speakerOf: turnSpeaker }, options.slices ?? UNSLICED);
 
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   return {
@@ -129,13 +198,14 @@ export function buildArchive(results: readonly ParseResult[], extraDiagnostics: 
     episodes,
     segments,
     speakers,
-    turns,
-    search: SearchIndex.build(turns),
+    turns: new TurnRange(store, 0, count),
+    turnSpeaker,
+    search,
     seriesById: new Map(series.map((s) => [s.id, s])),
     episodeById: new Map(episodes.map((e) => [e.id, e])),
-    segmentById: new Map(segments.map((s) => [s.id, s])),
+    segmentById,
     turnById,
-    speakerById: new Map(speakers.map((s) => [s.id, s])),
+    speakerById: speakerById as Map<string, SpeakerRecord>,
     segmentsByTopic: indexBy(segments, (s) => s.topics),
     segmentsByTag: indexBy(segments, (s) => s.tags),
     segmentsByEntity: indexBy(segments, (s) => s.entities),
@@ -145,7 +215,7 @@ export function buildArchive(results: readonly ParseResult[], extraDiagnostics: 
       series: series.length,
       episodes: episodes.length,
       segments: segments.length,
-      turns: turnById.size,
+      turns: count,
       speakers: speakers.length,
       files: results.length,
       errors,
@@ -155,10 +225,10 @@ export function buildArchive(results: readonly ParseResult[], extraDiagnostics: 
 }
 
 /** Collects every diagnostic and keeps the files whose slug and (series, episode, chunk) are still free. */
-function acceptUnique(results: readonly ParseResult[], diagnostics: Diagnostic[]): ParsedSegment[] {
+function acceptUnique(results: readonly CompactResult[], diagnostics: Diagnostic[]): CompactSegment[] {
   const slugOwner = new Map<string, string>();
   const chunkOwner = new Map<string, string>();
-  const accepted: ParsedSegment[] = [];
+  const accepted: CompactSegment[] = [];
   for (const result of results) {
     if (!result.ok) {
       diagnostics.push(...result.errors, ...result.warnings);
@@ -186,37 +256,15 @@ function acceptUnique(results: readonly ParseResult[], diagnostics: Diagnostic[]
   return accepted;
 }
 
-function buildEpisode(
-  series: SeriesRecord,
-  number: number,
-  chunks: readonly ParsedSegment[],
-  speaker: (name: string) => SpeakerBuilder,
-): EpisodeRecord {
-  // Segments point back at their episode, so the record exists first and is completed below.
-  const episode = { __typename: 'Episode', id: episodeId(series.id, number), series, number } as Mutable<EpisodeRecord>;
-  const segments = chunks.map((parsed, index) => buildSegment(parsed, episode, index, speaker));
-  const turns = segments.flatMap((s) => s.turns);
-  turns.forEach((turn, i) => ((turn as Mutable<TurnRecord>).episodeIndex = i));
-  episode.segments = segments;
-  episode.turns = turns;
-  episode.speakers = distinctById(turns.map((t) => t.speaker));
-  episode.start = segments[0]!.start;
-  episode.end = segments.at(-1)!.end;
-  episode.durationSeconds = roundSeconds(episode.end.seconds - episode.start.seconds);
-  episode.topics = distinctFolded(segments.flatMap((s) => s.topics));
-  episode.wordCount = segments.reduce((sum, s) => sum + s.wordCount, 0);
-  return episode;
-}
-
 function buildSegment(
-  parsed: ParsedSegment,
+  parsed: CompactSegment,
   episode: EpisodeRecord,
   index: number,
-  speaker: (name: string) => SpeakerBuilder,
-): SegmentRecord {
-  const turnSpeakers = parsed.turns.map((t) => speaker(t.speaker));
-  const start = parsed.start ?? earliest(parsed.turns.map((t) => t.start));
-  const end = parsed.end ?? latest(parsed.turns.map((t) => t.end));
+  firstTurn: number,
+  speakerOf: (name: string) => SpeakerRecord,
+): Mutable<SegmentRecord> {
+  const { turns: compact } = parsed;
+  const turnSpeakers = compact.names.map(speakerOf);
   const segment: Mutable<SegmentRecord> = {
     __typename: 'Segment',
     id: parsed.slug,
@@ -228,39 +276,65 @@ function buildSegment(
     description: parsed.description,
     summary: parsed.summary,
     fps: parsed.fps,
-    start,
-    end,
-    durationSeconds: roundSeconds(end.seconds - start.seconds),
-    speakers: distinctById(turnSpeakers),
-    participants: distinctById(parsed.participants.map(speaker)),
+    start: null as never,
+    end: null as never,
+    durationSeconds: 0,
+    speakers: [],
+    participants: distinctById(parsed.participants.map(speakerOf)),
     topics: parsed.topics,
     tags: parsed.tags,
     topicTags: parsed.topicTags,
     entities: parsed.entities,
     mentions: parsed.mentions,
-    turns: [],
-    wordCount: parsed.turns.reduce((sum, t) => sum + t.wordCount, 0),
+    turns: null as never,
+    wordCount: 0,
+    firstTurn,
+    compact,
+    turnSpeakers,
   };
-  segment.turns = parsed.turns.map((t, i): TurnRecord => ({
-    __typename: 'Turn',
-    id: turnId(segment.id, t.number),
-    number: t.number,
-    segment,
-    speaker: turnSpeakers[i]!,
-    start: t.start,
-    end: t.end,
-    durationSeconds: roundSeconds(t.end.seconds - t.start.seconds),
-    text: t.text,
-    wordCount: t.wordCount,
-    episodeIndex: -1,
-    position: -1,
-  }));
+  // Turn speakers in order of first turn; the range from the front matter, else the earliest and latest turn.
+  const seen: SpeakerRecord[] = [];
+  let words = 0;
+  let earliest = -1;
+  let latest = -1;
+  for (let t = 0; t < compact.count; t++) {
+    const o = t * STRIDE;
+    const speaker = turnSpeakers[compact.cols[o + SPEAKER]! & ~ASCII_FLAG]!;
+    if (!seen.includes(speaker)) seen.push(speaker);
+    words += compact.cols[o + WORDS]!;
+    if (earliest === -1 || secondsOf(segment, t, START) < secondsOf(segment, earliest, START)) earliest = t;
+    if (latest === -1 || secondsOf(segment, t, END) > secondsOf(segment, latest, END)) latest = t;
+  }
+  segment.speakers = seen;
+  segment.wordCount = words;
+  segment.start = parsed.start ?? timecodeOf(segment, earliest, START);
+  segment.end = parsed.end ?? timecodeOf(segment, latest, END);
+  segment.durationSeconds = roundSeconds(segment.end.seconds - segment.start.seconds);
   return segment;
 }
 
-// The parser guarantees at least one turn per accepted file, so these lists are never empty.
-const earliest = (times: Timecode[]): Timecode => times.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-const latest = (times: Timecode[]): Timecode => times.reduce((a, b) => (b.seconds > a.seconds ? b : a));
+/** Seconds of a turn's start or end, as the parser computed them. */
+function secondsOf(
+  segment: Pick<SegmentRecord, 'compact' | 'fps'>,
+  turn: number,
+  column: typeof START | typeof END,
+): number {
+  const frames = segment.compact.cols[turn * STRIDE + column]!;
+  if (frames >= 0) return frames / segment.fps;
+  const written = segment.compact.timecodes!.get(turn)!;
+  return (column === START ? written.start : written.end).seconds;
+}
+
+function timecodeOf(
+  segment: Pick<SegmentRecord, 'compact' | 'fps'>,
+  turn: number,
+  column: typeof START | typeof END,
+): Timecode {
+  const frames = segment.compact.cols[turn * STRIDE + column]!;
+  if (frames >= 0) return timecodeOfFrames(frames, segment.fps);
+  const written = segment.compact.timecodes!.get(turn)!;
+  return column === START ? written.start : written.end;
+}
 
 function distinctById<T extends { id: string }>(items: readonly T[]): T[] {
   const seen = new Set<string>();

@@ -24,6 +24,12 @@ export interface PageArgs {
   readonly before?: string | null;
 }
 
+/** What a page can be cut from: an array, or a list that makes its items on demand (turns). */
+export interface Sliceable<T> {
+  readonly length: number;
+  slice(start: number, end: number): T[];
+}
+
 export interface Edge<T> {
   readonly cursor: string;
   readonly node: T;
@@ -109,7 +115,7 @@ export function forwardWindow(args: { first?: number | null; after?: string | nu
  * page.nodes // ['a', 'b'];  page.pageInfo.hasNextPage // true
  * paginate(['a', 'b', 'c'], { first: 2, after: page.pageInfo.endCursor }).nodes // ['c']
  */
-export function paginate<T>(items: readonly T[], args: PageArgs): Connection<T> {
+export function paginate<T>(items: Sliceable<T>, args: PageArgs): Connection<T> {
   const first = checkCount(args.first, 'first');
   const last = checkCount(args.last, 'last');
   const after = checkCursor(args.after, 'after');

@@ -1,6 +1,6 @@
 /** Filtered views of the archive, in archive order. Pure reads: the archive is never changed. */
 import type { SearchScope } from '../search/index.js';
-import type { Archive, EpisodeRecord, SegmentRecord, TurnRecord } from './types.js';
+import type { Archive, EpisodeRecord, SegmentRecord } from './types.js';
 
 export interface EpisodeFilter {
   readonly seriesId?: string | null;
@@ -95,22 +95,36 @@ export interface SearchFilter {
 export function searchScope(archive: Archive, filter: SearchFilter | null | undefined): SearchScope | null {
   const f = filter ?? {};
   let { from, to, speaker } = archive.search.scopeAll();
-  const narrow = (turns: readonly TurnRecord[] | undefined): boolean => {
-    if (!turns || turns.length === 0) return false;
-    from = Math.max(from, turns[0]!.position);
-    to = Math.min(to, turns.at(-1)!.position + 1);
+  // Series, episodes and segments are runs of positions: [first, first + length).
+  const narrow = (range: { first: number; length: number } | undefined): boolean => {
+    if (!range || range.length === 0) return false;
+    from = Math.max(from, range.first);
+    to = Math.min(to, range.first + range.length);
     return from < to;
   };
+  const run = (list: { firstTurn: number; turns: { length: number } } | undefined) =>
+    list && { first: list.firstTurn, length: list.turns.length };
   if (given(f.seriesId)) {
     const episodes = archive.seriesById.get(f.seriesId)?.episodes;
-    if (!narrow(episodes && [episodes[0]!.turns[0]!, episodes.at(-1)!.turns.at(-1)!])) return null;
+    const last = episodes?.at(-1);
+    if (
+      !narrow(
+        episodes &&
+          last && {
+            first: episodes[0]!.firstTurn,
+            length: last.firstTurn + last.turns.length - episodes[0]!.firstTurn,
+          },
+      )
+    )
+      return null;
   }
-  if (given(f.episodeId) && !narrow(archive.episodeById.get(f.episodeId)?.turns)) return null;
-  if (given(f.segmentId) && !narrow(archive.segmentById.get(f.segmentId)?.turns)) return null;
+  if (given(f.episodeId) && !narrow(run(archive.episodeById.get(f.episodeId)))) return null;
+  if (given(f.segmentId) && !narrow(run(archive.segmentById.get(f.segmentId)))) return null;
   if (given(f.speakerId)) {
-    const index = archive.search.speaker(f.speakerId);
-    if (index === undefined) return null;
-    speaker = index;
+    const found = archive.speakerById.get(f.speakerId);
+    // A speaker with no turns (listed as a participant only) can match nothing.
+    if (!found || found.turns.length === 0) return null;
+    speaker = found.index;
   }
   return { from, to, speaker };
 }

@@ -8,26 +8,15 @@ import { statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 
-import type { Diagnostic, ParseResult, ParsedSegment } from '../parser/index.js';
+import { timeSlices } from '../lib/slices.js';
+import type { CompactResult, CompactSegment } from '../parser/compact.js';
+import type { Diagnostic } from '../parser/index.js';
 import { buildArchive } from './build.js';
-import { listTranscriptFiles, readTranscript } from './load.js';
+import { listTranscriptFiles, TranscriptReader, type Identity } from './load.js';
 import type { Archive } from './types.js';
 
-/**
- * What tells a file changed. Size and mtime are not enough: a Kubernetes ConfigMap update swaps in a new file of the
- * same size (a link re-pointed, `..data` renamed), whose mtime can match too. Identity (dev, ino, of the file links
- * lead to) catches a swap; ctime, which no tool can set back, catches a rewrite in place with the mtime restored.
- */
-interface Identity {
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
-  readonly ino: number;
-  readonly dev: number;
-}
-
 interface FileState extends Identity {
-  readonly result: ParseResult;
+  readonly result: CompactResult;
 }
 
 const same = (a: Identity, b: Identity): boolean =>
@@ -58,7 +47,7 @@ function statOrNull(file: string): Identity | null {
 export class ArchiveStore {
   private current: Archive | null = null;
   private readonly files = new Map<string, FileState>();
-  private readonly lastGood = new Map<string, ParsedSegment>();
+  private readonly lastGood = new Map<string, CompactSegment>();
   private running: Promise<ReloadSummary> | null = null;
   /** The reload queued behind the running one, shared by every call that arrives while it runs. */
   private queued: Promise<ReloadSummary> | null = null;
@@ -117,24 +106,30 @@ export class ArchiveStore {
       }
     }
     let read = 0;
-    const results: ParseResult[] = [];
+    const reader = new TranscriptReader(this.dataDir, { maxBytes: this.maxBytes, realDataDir });
+    // Reading, parsing and building share the event loop in slices: a reload runs while requests are answered.
+    const slices = timeSlices();
+    const results: CompactResult[] = [];
     const kept: Diagnostic[] = [];
     const keptLastGood: string[] = [];
     const fresh: Diagnostic[] = [];
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      const info = statOrNull(path.join(this.dataDir, name));
       const known = this.files.get(name);
-      let result: ParseResult;
+      // A file seen before is read again only when it changed (a stat); a new one is read at once (its fstat).
+      const info = known ? statOrNull(path.join(this.dataDir, name)) : null;
+      let result: CompactResult;
       if (known && info && same(known, info)) {
         result = known.result;
       } else {
-        result = readTranscript(this.dataDir, name, { maxBytes: this.maxBytes, realDataDir });
+        const fileRead = reader.read(name);
+        result = fileRead.result;
         read++;
         fresh.push(...(result.ok ? [] : result.errors), ...result.warnings);
-        if (info) this.files.set(name, { ...info, result });
-        // Yield now and then: a reload runs while the server answers requests.
-        if (read % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+        if (fileRead.identity) this.files.set(name, { ...fileRead.identity, result });
+        else this.files.delete(name);
+        const pause = slices.tick();
+        if (pause) await pause;
       }
       const good = this.lastGood.get(name);
       if (result.ok) {
@@ -149,7 +144,7 @@ export class ArchiveStore {
         results.push(result);
       }
     }
-    const archive = buildArchive(results, kept);
+    const archive = await buildArchive(results, { extraDiagnostics: kept, slices });
     this.current = archive;
     this.loads++;
     return { archive, read, removed, keptLastGood, fresh, ms: performance.now() - startedAt };

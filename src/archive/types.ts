@@ -1,12 +1,28 @@
 /**
  * The archive's records: what resolvers read (GraphQL Code Generator maps the schema's types onto these).
- * Records point at each other directly, so following `turn.segment.episode.series` is a field read.
- * They are built once per load and never changed afterwards.
+ * Series, episodes, segments and speakers are objects that point at each other, so following
+ * `segment.episode.series` is a field read. Turns, a hundred times more numerous, live in columns
+ * (src/archive/turns.ts) and are made into records on demand: a `TurnRecord` is a light view over them.
+ * Everything is built once per load and never changed afterwards.
  */
 import type { Diagnostic, SegmentKeywords, Timecode } from '../parser/index.js';
+import type { CompactTurns } from '../parser/columns.js';
 import type { SearchIndex } from '../search/index.js';
 
 export type { Timecode };
+
+/**
+ * A read-only list of turns that makes each record when asked: an episode's, a segment's or a speaker's turns,
+ * without an array of objects behind it.
+ */
+export interface TurnList extends Iterable<TurnRecord> {
+  readonly length: number;
+  /** The turn at `index` (0-based within the list), or undefined. */
+  at(index: number): TurnRecord | undefined;
+  /** Records for `[start, end)`, as Array.prototype.slice. */
+  slice(start?: number, end?: number): TurnRecord[];
+  find(predicate: (turn: TurnRecord) => boolean): TurnRecord | undefined;
+}
 
 export interface SeriesRecord {
   /**
@@ -30,7 +46,9 @@ export interface EpisodeRecord {
   /** By chunk. */
   readonly segments: readonly SegmentRecord[];
   /** Every turn of every segment, in segment then turn order. */
-  readonly turns: readonly TurnRecord[];
+  readonly turns: TurnList;
+  /** Position of the episode's first turn. */
+  readonly firstTurn: number;
   /** Distinct turn speakers, in order of first turn. */
   readonly speakers: readonly SpeakerRecord[];
   readonly start: Timecode;
@@ -59,8 +77,14 @@ export interface SegmentRecord extends SegmentKeywords {
   readonly durationSeconds: number;
   readonly speakers: readonly SpeakerRecord[];
   readonly participants: readonly SpeakerRecord[];
-  readonly turns: readonly TurnRecord[];
+  readonly turns: TurnList;
   readonly wordCount: number;
+  /** Position of the segment's first turn in the archive. */
+  readonly firstTurn: number;
+  /** The segment's turns in columns, and their texts. */
+  readonly compact: CompactTurns;
+  /** The speaker of each name in `compact.names`. */
+  readonly turnSpeakers: readonly SpeakerRecord[];
 }
 
 export interface TurnRecord {
@@ -87,10 +111,12 @@ export interface SpeakerRecord {
   readonly id: string;
   /** The first spelling met in load order. */
   readonly name: string;
+  /** Position in `archive.speakers` (by id). */
+  readonly index: number;
   /** Where the speaker has at least one turn, in archive order. */
   readonly episodes: readonly EpisodeRecord[];
   readonly segments: readonly SegmentRecord[];
-  readonly turns: readonly TurnRecord[];
+  readonly turns: TurnList;
   readonly wordCount: number;
   readonly talkTimeSeconds: number;
 }
@@ -107,6 +133,11 @@ export interface ArchiveStats {
   readonly warnings: number;
 }
 
+/** Look-ups by id. */
+export interface ById<T> {
+  get(id: string): T | undefined;
+}
+
 /** An immutable, fully indexed archive. Lists are in the order the API returns them. */
 export interface Archive {
   /** By title, case-insensitive. */
@@ -118,14 +149,17 @@ export interface Archive {
   /** By id. */
   readonly speakers: readonly SpeakerRecord[];
   /** Every turn, by series, episode, chunk, number: positions in the search index. */
-  readonly turns: readonly TurnRecord[];
+  readonly turns: TurnList;
+  /** Position -> speaker index (`speakers`), for search filters. */
+  readonly turnSpeaker: Int32Array;
   /** Full-text index of every turn's text. */
   readonly search: SearchIndex;
-  readonly seriesById: ReadonlyMap<string, SeriesRecord>;
-  readonly episodeById: ReadonlyMap<string, EpisodeRecord>;
-  readonly segmentById: ReadonlyMap<string, SegmentRecord>;
-  readonly turnById: ReadonlyMap<string, TurnRecord>;
-  readonly speakerById: ReadonlyMap<string, SpeakerRecord>;
+  readonly seriesById: ById<SeriesRecord>;
+  readonly episodeById: ById<EpisodeRecord>;
+  readonly segmentById: ById<SegmentRecord>;
+  /** `<segment id>#<number>`, resolved through the segment: no map of turn ids. */
+  readonly turnById: ById<TurnRecord>;
+  readonly speakerById: ById<SpeakerRecord>;
   /** Segments by lower-cased topic, tag, entity or mention, in archive order. */
   readonly segmentsByTopic: ReadonlyMap<string, readonly SegmentRecord[]>;
   readonly segmentsByTag: ReadonlyMap<string, readonly SegmentRecord[]>;

@@ -75,10 +75,11 @@ interface FieldPlan {
 interface ObjectPlan {
   readonly fields: readonly FieldPlan[];
   /**
-   * Views of entities under this selection, as JSON, by entity object; null when the selection cannot have
-   * them (not an entity type, or a variable somewhere below: the same object could then complete differently).
+   * Views of entities under this selection, as JSON, per archive (its budget object) and by entity key; null when
+   * the selection cannot have them (not an entity type, or a variable somewhere below: the same entity could then
+   * complete differently).
    */
-  readonly views: WeakMap<object, Buffer> | null;
+  readonly views: WeakMap<ViewBudget, Map<unknown, Buffer>> | null;
 }
 
 /**
@@ -90,7 +91,7 @@ export class Fragment {
   constructor(readonly bytes: Buffer) {}
 }
 
-/** What keeping one view costs beyond its bytes: the Buffer and its backing store, the WeakMap entry. */
+/** What keeping one view costs beyond its bytes: the Buffer and its backing store, the map entry. */
 export const VIEW_OVERHEAD_BYTES = 384;
 
 /**
@@ -103,9 +104,14 @@ export function ownBytes(bytes: Buffer): Buffer {
   return own;
 }
 
-/** How many more bytes of entity views may be kept; one per archive, shared by every plan. */
+/**
+ * How many more bytes of entity views may be kept; one per archive, shared by every plan. `keyOf` names an entity
+ * stably across requests (records made on demand, such as turns, are new objects each time); by default the
+ * object itself.
+ */
 export interface ViewBudget {
   remaining: number;
+  readonly keyOf?: (entity: object) => unknown;
 }
 
 /** A planned operation, reusable across requests and archives (it holds only the schema and the document). */
@@ -306,7 +312,10 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
     if (plan.views === null || run.views === null || typeof source !== 'object' || source === null)
       return completeFields(plan, source, run);
     run.fragments++;
-    const view = plan.views.get(source);
+    let kept = plan.views.get(run.views);
+    if (!kept) plan.views.set(run.views, (kept = new Map()));
+    const key = run.views.keyOf ? run.views.keyOf(source) : source;
+    const view = kept.get(key);
     if (view !== undefined) return new Fragment(view);
     const out = completeFields(plan, source, run);
     if (isPromise(out)) {
@@ -319,7 +328,7 @@ export function planOperation(schema: GraphQLSchema, document: DocumentNode, ope
     const cost = bytes.length + VIEW_OVERHEAD_BYTES;
     if (run.views.remaining >= cost) {
       run.views.remaining -= cost;
-      plan.views.set(source, ownBytes(bytes));
+      kept.set(key, ownBytes(bytes));
     }
     return new Fragment(bytes);
   };

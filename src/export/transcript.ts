@@ -17,7 +17,8 @@ const CUE_LINES = 2;
  * @example
  * renderTranscript(episode.turns, 'WEBVTT') // 'WEBVTT\n\n00:21:40.433 --> 00:21:50.100\n<v Stefan>And so with…'
  */
-export function renderTranscript(turns: readonly TurnRecord[], format: TranscriptFormat): string {
+export function renderTranscript(list: Iterable<TurnRecord>, format: TranscriptFormat): string {
+  const turns = Array.isArray(list) ? (list as readonly TurnRecord[]) : [...list];
   switch (format) {
     case 'WEBVTT':
       return webvtt(turns);

@@ -119,3 +119,87 @@ function unquote(value: string): string {
   const m = /^(["'])(.*)\1$/.exec(value);
   return m ? m[2]! : value;
 }
+
+/** js-yaml's core schema resolves plain scalars by these, in this order (YAML 1.2: null, bool, int, float). */
+// js-yaml exports its types at run time; its type definitions leave them out.
+const { types } = yaml as unknown as { types: Record<'null' | 'bool' | 'int' | 'float', yaml.Type> };
+const IMPLICIT = [types.null, types.bool, types.int, types.float];
+const FAST_KEY = /^([a-z_][a-z0-9_]*):(?: +(.*))?$/;
+const ITEM = /^( *)- +(.*)$/;
+
+/**
+ * A plain scalar as js-yaml reads it, or undefined when it is not one this reader takes (it then leaves the
+ * whole front matter to js-yaml): no leading indicator, no `: `, ` #`, tab or trailing `:`.
+ */
+function plainScalar(text: string): unknown {
+  const value = text.replace(/ +$/, '');
+  if (value === '' || /^[-?:,[\]{}#&*!|>'"%@`\s]/.test(value)) return undefined;
+  if (value.includes(': ') || value.includes(' #') || value.includes('\t') || value.endsWith(':')) return undefined;
+  for (const type of IMPLICIT) if (type.resolve(value)) return type.construct(value) as unknown;
+  return value;
+}
+
+/**
+ * The front matter of the common shape, read without gray-matter and js-yaml's parser: top-level `key: value` lines
+ * (plain scalars, folded over indented continuation lines) and `key:` with a block sequence of plain scalars under
+ * it. Plain scalars get their types from js-yaml's own resolvers, so values are exactly what js-yaml makes of them.
+ * Anything else (quotes, comments, blank lines, flow collections, nesting, duplicate keys, ...) returns null and the
+ * caller uses `parseFrontMatter`. `lines` are the file's lines; line 0 is the opening `---`, `close` the closing one.
+ * (Measured on the generated 10k-file corpus: js-yaml and gray-matter took ~45 µs per file, a third of ingest.)
+ *
+ * @example
+ * readFrontMatterFast(['---', 'series: Show', 'episode: 1', '---'], 3) // { data: { series: 'Show', episode: 1 }, ... }
+ */
+export function readFrontMatterFast(lines: readonly string[], close: number): FrontMatter | null {
+  const data: Record<string, unknown> = {};
+  const keyLines = new Map<string, number>();
+  const rawValues = new Map<string, string>();
+  let i = 1;
+  while (i < close) {
+    const m = FAST_KEY.exec(lines[i]!);
+    if (!m) return null;
+    const key = m[1]!;
+    if (key === '__proto__' || Object.hasOwn(data, key)) return null;
+    keyLines.set(key, i + 1);
+    const rest = m[2];
+    i++;
+    if (rest === undefined || rest === '') {
+      // A block sequence of plain scalars, or nothing (null).
+      const items: unknown[] = [];
+      let indent = -1;
+      while (i < close) {
+        const item = ITEM.exec(lines[i]!);
+        if (!item) break;
+        if (indent === -1) indent = item[1]!.length;
+        else if (item[1]!.length !== indent) return null;
+        const value = plainScalar(item[2]!);
+        if (value === undefined) return null;
+        items.push(value);
+        i++;
+        // A continuation of an item, or anything indented deeper: not this reader's.
+        if (i < close && /^ /.test(lines[i]!) && !ITEM.test(lines[i]!)) return null;
+      }
+      data[key] = items.length > 0 ? items : null;
+      if (rest === '') rawValues.set(key, '');
+      continue;
+    }
+    // A plain scalar, folded over indented continuation lines.
+    let text = rest.replace(/ +$/, '');
+    let folded = false;
+    while (i < close && /^ +\S/.test(lines[i]!)) {
+      const next = lines[i]!.trim();
+      if (plainScalar(next) === undefined || next.startsWith('- ')) return null;
+      text += ` ${next}`;
+      folded = true;
+      i++;
+    }
+    const value = plainScalar(text);
+    if (value === undefined) return null;
+    // A folded scalar is a string whatever it looks like (js-yaml resolves types on the whole text too; keep it
+    // simple and refuse the rare folded text that could resolve to something else).
+    if (folded && typeof value !== 'string') return null;
+    data[key] = value;
+    rawValues.set(key, rest.replace(/ +$/, ''));
+  }
+  return { data, keyLines, rawValues, openLine: 1, bodyStart: close + 1 };
+}

@@ -4,6 +4,7 @@
  */
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { parseFrontMatter, type FrontMatter } from './front-matter.js';
+export { parseFrontMatter } from './front-matter.js';
 import { slugify } from './slug.js';
 import { DEFAULT_MAX_BYTES, detach, toLines } from './text.js';
 import { roundSeconds, type Timecode } from './timecode.js';
@@ -15,6 +16,26 @@ export type { Diagnostic, DiagnosticCode, Severity } from './diagnostics.js';
 export { slugify } from './slug.js';
 export type { Timecode } from './timecode.js';
 export type { ParsedTurn } from './turns.js';
+
+const EMPTY: readonly string[] = Object.freeze([]);
+const interned = new Map<string, string>();
+
+/**
+ * One copy of a string that many files repeat (topics, tags, names), detached from the text it was cut from.
+ * Bounded: past 50,000 distinct strings the table starts over (strings already shared stay shared).
+ *
+ * @example
+ * intern(a) === intern(b) // when a and b have the same characters
+ */
+export function intern(s: string): string {
+  let found = interned.get(s);
+  if (found === undefined) {
+    if (interned.size >= 50_000) interned.clear();
+    found = detach(s);
+    interned.set(found, found);
+  }
+  return found;
+}
 
 /** The front matter's keyword lists, which the archive keeps as the file wrote them. */
 export interface SegmentKeywords {
@@ -80,7 +101,7 @@ const KNOWN_KEYS = new Set<string>([
   ...TEXT_KEYS,
   ...Object.keys(LIST_KEYS),
 ]);
-const DEFAULT_FPS = 30;
+export const DEFAULT_FPS = 30;
 const MAX_FPS = 1000;
 
 /**
@@ -101,9 +122,51 @@ export function parseTranscript(input: string | Uint8Array, file: string, option
   if (!fm.ok) return { ok: false, errors: [fm.error], warnings: [] };
 
   const diagnostics: Diagnostic[] = [];
-  const keys = new KeyReader(fm.value, file, diagnostics);
+  const header = readHeader(fm.value, file, diagnostics);
+  const fps = header.fps ?? DEFAULT_FPS;
+  const body = parseTurns(lines, fm.value.bodyStart, fps, file);
+  diagnostics.push(...body.diagnostics);
+  const turns = body.turns;
+  if (turns.length === 0 && !body.diagnostics.some((d) => d.severity === 'error')) {
+    diagnostics.push(diagnostic('NO_TURNS', file, Math.min(fm.value.bodyStart + 1, lines.length)));
+  }
+  checkTurns(turns, header.speakers, header, file, diagnostics);
 
-  for (const key of Object.keys(fm.value.data)) {
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const warnings = diagnostics.filter((d) => d.severity === 'warning');
+  const complete = completeHeader(header);
+  if (errors.length > 0 || complete === null) return { ok: false, errors, warnings };
+  return { ok: true, segment: { ...complete, turns }, warnings };
+}
+
+/** The front matter's values, each null where it is missing or unusable (a diagnostic then says why). */
+export interface HeaderValues {
+  readonly series: string | null;
+  readonly episode: number | null;
+  readonly chunk: number | null;
+  readonly fps: number | null;
+  readonly slug: string;
+  readonly title: string | null;
+  readonly description: string | null;
+  readonly summary: string | null;
+  readonly participants: readonly string[];
+  readonly speakers: readonly string[];
+  readonly keywords: SegmentKeywords;
+  readonly start: Timecode | null;
+  readonly end: Timecode | null;
+  readonly lines: { readonly slug: number; readonly chunk: number };
+}
+
+/** A segment's header: everything of a ParsedSegment but its turns. */
+export type SegmentHeader = Omit<ParsedSegment, 'turns'>;
+
+/**
+ * Reads the front matter's keys, pushing a diagnostic for each problem. Shared by `parseTranscript` and the
+ * byte-level scanner (src/parser/scan.ts), so both report exactly the same things for the same front matter.
+ */
+export function readHeader(fm: FrontMatter, file: string, diagnostics: Diagnostic[]): HeaderValues & { file: string } {
+  const keys = new KeyReader(fm, file, diagnostics);
+  for (const key of Object.keys(fm.data)) {
     if (!KNOWN_KEYS.has(key)) diagnostics.push(diagnostic('UNKNOWN_KEY', file, keys.line(key), key));
   }
   const series = keys.requiredText('series');
@@ -130,47 +193,64 @@ export function parseTranscript(input: string | Uint8Array, file: string, option
     if (slugify(name) === '')
       diagnostics.push(diagnostic('SLUG_EMPTY', file, keys.line('participants'), 'participant', name));
   }
-
   const range = keys.timecodes(fps ?? DEFAULT_FPS);
-  const body = parseTurns(lines, fm.value.bodyStart, fps ?? DEFAULT_FPS, file);
-  diagnostics.push(...body.diagnostics);
-  const turns = body.turns;
-  if (turns.length === 0 && !body.diagnostics.some((d) => d.severity === 'error')) {
-    diagnostics.push(diagnostic('NO_TURNS', file, Math.min(fm.value.bodyStart + 1, lines.length)));
-  }
-  checkTurns(turns, lists.speakers, range, file, diagnostics);
-
-  const errors = diagnostics.filter((d) => d.severity === 'error');
-  const warnings = diagnostics.filter((d) => d.severity === 'warning');
-  if (errors.length > 0 || series === null || episode === null || chunk === null || fps === null) {
-    return { ok: false, errors, warnings };
-  }
-  // Strings cut from the file are copied, so the parsed segment does not keep the file's text alive.
-  const keep = (s: string | null) => (s === null ? null : detach(s));
-  const segment: ParsedSegment = {
+  const { participants, speakers, topics, tags, topicTags, entities, mentions } = lists;
+  return {
     file,
-    slug: detach(slug),
-    title: detach(texts.title ?? slug),
-    series: detach(series),
+    series,
     episode,
     chunk,
-    description: keep(texts.segment),
-    summary: keep(texts.summary),
     fps,
-    ...(Object.fromEntries(Object.entries(lists).map(([k, v]) => [k, v.map(detach)])) as typeof lists),
+    slug,
+    title: texts.title,
+    description: texts.segment,
+    summary: texts.summary,
+    participants,
+    speakers,
+    keywords: { topics, tags, topicTags, entities, mentions },
     start: range.start,
     end: range.end,
-    turns,
     lines: { slug: keys.line('slug'), chunk: keys.line('chunk') },
   };
-  return { ok: true, segment, warnings };
+}
+
+/**
+ * The header of a file whose front matter was read without errors, with its strings copied so they do not keep
+ * the file's text alive; null when a required value is missing.
+ */
+export function completeHeader(h: HeaderValues & { file: string }): SegmentHeader | null {
+  if (h.series === null || h.episode === null || h.chunk === null || h.fps === null) return null;
+  const keep = (s: string | null) => (s === null ? null : detach(s));
+  // Keyword lists repeat across files (a series' topics, its speakers): one copy of each string, one empty list.
+  const list = (items: readonly string[]) => (items.length === 0 ? EMPTY : items.map(intern));
+  return {
+    file: h.file,
+    slug: detach(h.slug),
+    title: detach(h.title ?? h.slug),
+    series: intern(h.series),
+    episode: h.episode,
+    chunk: h.chunk,
+    description: keep(h.description),
+    summary: keep(h.summary),
+    fps: h.fps,
+    participants: list(h.participants),
+    speakers: list(h.speakers),
+    topics: list(h.keywords.topics),
+    tags: list(h.keywords.tags),
+    topicTags: list(h.keywords.topicTags),
+    entities: list(h.keywords.entities),
+    mentions: list(h.keywords.mentions),
+    start: h.start,
+    end: h.end,
+    lines: h.lines,
+  };
 }
 
 /** Warnings about turns that are readable but suspicious. */
 function checkTurns(
   turns: readonly ParsedTurn[],
   listed: readonly string[],
-  range: { start: Timecode | null; end: Timecode | null },
+  range: { readonly start: Timecode | null; readonly end: Timecode | null },
   file: string,
   diagnostics: Diagnostic[],
 ): void {

@@ -34,7 +34,9 @@ export function slugify(name: string): string {
   return slug;
 }
 
-const MEMO_LIMIT = 10_000;
+// Above the names of a large archive (each file brings a slug, a series and its speakers): clearing the memo in the
+// middle of a load made it useless.
+const MEMO_LIMIT = 100_000;
 const memo = new Map<string, string>();
 
 function computeSlug(name: string): string {

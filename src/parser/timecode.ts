@@ -87,3 +87,8 @@ export function looksLikeTimecodeLine(line: string): boolean {
 export function roundSeconds(seconds: number): number {
   return Math.round(seconds * 1e9) / 1e9;
 }
+
+/** Whether a timecode is written in the canonical `HH:MM:SS:FF` form, two digits each. */
+export function isCanonicalTimecode(text: string): boolean {
+  return /^\d\d:\d\d:\d\d:\d\d$/.test(text);
+}

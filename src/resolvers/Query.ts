@@ -24,7 +24,7 @@ export const Query: QueryResolvers = {
       : { totalCount: 0, hits: [] };
     const edges = hits.map((hit, i) => ({
       cursor: encodeCursor(offset + i),
-      node: hit.turn,
+      node: archive.turns.at(hit.doc)!,
       score: hit.score,
       query: parsed.query,
     }));

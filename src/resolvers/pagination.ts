@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 
-import { paginate, PaginationError, type Connection, type PageArgs } from '../archive/connection.js';
+import { paginate, PaginationError, type Connection, type PageArgs, type Sliceable } from '../archive/connection.js';
 
 /** A `BAD_USER_INPUT` error, naming the argument at fault. */
 export function badUserInput(message: string, argumentName: string): GraphQLError {
@@ -29,7 +29,7 @@ export function readPaging<T>(read: () => T): T {
  * @example
  * turns: (episode, args, _ctx, info) => page(episode.turns, args, info)
  */
-export function page<T>(items: readonly T[], args: PageArgs, info: GraphQLResolveInfo): Connection<T> {
+export function page<T>(items: Sliceable<T>, args: PageArgs, info: GraphQLResolveInfo): Connection<T> {
   const firstWritten = info.fieldNodes.some((node) => node.arguments?.some((a) => a.name.value === 'first'));
   const first = args.last !== null && args.last !== undefined && !firstWritten ? null : args.first;
   return readPaging(() => paginate(items, { ...args, first }));

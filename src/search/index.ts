@@ -6,15 +6,31 @@
  * every hit. Here postings are sorted by turn position (archive order), so filters by series, episode and segment
  * are binary searches, AND is an intersection from the rarest word, and only the requested page is ranked.
  */
-import type { TurnRecord } from '../archive/types.js';
+import { LRUCache } from 'lru-cache';
+
+import { UNSLICED, type Slices } from '../lib/slices.js';
+import { ASCII_FLAG, SPEAKER, STRIDE, TEXT_END, TEXT_START, type CompactTurns } from '../parser/columns.js';
 import type { SearchQuery } from './query.js';
-import { TermTable } from './terms.js';
-import { fold, forEachWord, wordsAt } from './text.js';
+import { TermDictionary } from './tokens.js';
+import { wordsAt } from './text.js';
 
 const K1 = 1.2;
 const B = 0.75;
 /** Terms in at least this many turns get their postings sorted by rank once, on first use. */
 const RANK_CACHE_MIN = 2048;
+/** Bytes of rank-sorted postings kept (frequent words' orders, made on first use). */
+export const RANK_CACHE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * What the index reads: the turns in position order, as the archive's segments hold them (each a run of positions
+ * from `firstTurn`), and each turn's speaker.
+ */
+export interface SearchDocuments {
+  readonly count: number;
+  readonly segments: readonly { readonly firstTurn: number; readonly compact: CompactTurns }[];
+  /** Position -> speaker number (the archive's speaker order). */
+  readonly speakerOf: Int32Array;
+}
 
 /** Which turns a search may return: a range of positions, and optionally one speaker. */
 export interface SearchScope {
@@ -27,17 +43,10 @@ export interface SearchScope {
 }
 
 export interface SearchHit {
-  readonly turn: TurnRecord;
+  /** The turn's position. */
+  readonly doc: number;
   /** BM25; higher is better. */
   readonly score: number;
-}
-
-/** A hit as the GraphQL layer hands it on: snippet and highlights are computed only when asked for. */
-export interface SearchEdgeRecord {
-  readonly cursor: string;
-  readonly node: TurnRecord;
-  readonly score: number;
-  readonly query: SearchQuery;
 }
 
 export interface SearchPage {
@@ -45,23 +54,6 @@ export interface SearchPage {
   readonly totalCount: number;
   /** Best first; ties in archive order (series, episode, time). */
   readonly hits: readonly SearchHit[];
-}
-
-/** Growable Int32Array, to build the token stream without a JS array of millions of numbers. */
-class IntBuffer {
-  data: Int32Array;
-  length = 0;
-  constructor(capacity: number) {
-    this.data = new Int32Array(capacity);
-  }
-  push(value: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Int32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = value;
-  }
 }
 
 /** One query term's postings within the scope; `at` moves while intersecting. */
@@ -74,103 +66,135 @@ interface TermList {
 
 export class SearchIndex {
   private constructor(
-    private readonly turns: readonly TurnRecord[],
-    private readonly termIds: ReadonlyMap<string, number>,
+    private readonly docs: SearchDocuments,
+    private readonly dictionary: TermDictionary,
     /** Postings of term t are [postStart[t], postStart[t + 1]). */
     private readonly postStart: Int32Array,
     private readonly postDoc: Int32Array,
-    private readonly postTf: Uint16Array,
+    /** Term frequency in the turn, up to 255 (BM25 saturates long before). */
+    private readonly postTf: Uint8Array,
     /** K1 * (1 - B + B * length / average length), per turn. */
     private readonly docNorm: Float32Array,
-    private readonly docSpeaker: Int32Array,
-    private readonly speakerIndex: ReadonlyMap<string, number>,
   ) {}
 
-  /** Postings positions of frequent terms in rank order, filled on first use. */
-  private readonly ranked = new Map<number, Int32Array>();
+  /** Postings positions of frequent terms in rank order, made on first use, bounded by bytes. */
+  private readonly ranked = new LRUCache<number, Int32Array>({
+    maxSize: RANK_CACHE_BYTES,
+    sizeCalculation: (order) => order.byteLength + 64,
+  });
   /** Scratch space for dense intersections, all zero between searches (search is synchronous). */
   private seen = new Uint8Array(0);
   private accumulated = new Float64Array(0);
+  /** Scratch for phrase checks: one turn's term ids. */
+  private termScratch = new Int32Array(256);
+
+  /** How many turns are indexed. */
+  get size(): number {
+    return this.docs.count;
+  }
+
+  /** Bytes the index holds (postings, norms, dictionary slots; term strings estimated). */
+  get bytes(): number {
+    return (
+      this.postStart.byteLength +
+      this.postDoc.byteLength +
+      this.postTf.byteLength +
+      this.docNorm.byteLength +
+      this.dictionary.size * 48
+    );
+  }
 
   /**
-   * Indexes turns; their order in `turns` is their position, and ties rank in that order.
+   * Indexes the turns of `docs`, in position order (ties rank in that order). Two passes: the first reads every
+   * text once, numbering words and collecting each turn's distinct terms with their frequencies; the second lays
+   * them out term by term. Slices let a reload run it beside requests.
    *
    * @example
-   * const index = SearchIndex.build(archive.turns);
+   * const index = await SearchIndex.build(archive.documents, timeSlices());
    * index.search(parsed.query, index.scopeAll(), 0, 10)
    */
-  static build(turns: readonly TurnRecord[]): SearchIndex {
-    const n = turns.length;
-    const table = new TermTable();
-    const speakerIndex = new Map<string, number>();
-    const docSpeaker = new Int32Array(n);
-    const docStart = new Int32Array(n + 1);
-    // Sized from the parser's word counts, close to the token count, so the stream rarely grows (each growth
-    // holds the old and the new buffer at once).
-    const stream = new IntBuffer(Math.ceil(turns.reduce((sum, t) => sum + t.wordCount, 0) * 1.1) + 1024);
-    for (let d = 0; d < n; d++) {
-      const turn = turns[d]!;
-      let speaker = speakerIndex.get(turn.speaker.id);
-      if (speaker === undefined) speakerIndex.set(turn.speaker.id, (speaker = speakerIndex.size));
-      docSpeaker[d] = speaker;
-      forEachWord(turn.text, (source, start, end) => stream.push(table.idOfSlice(source, start, end)));
-      docStart[d + 1] = stream.length;
-    }
+  static async build(docs: SearchDocuments, slices: Slices = UNSLICED): Promise<SearchIndex> {
+    const n = docs.count;
+    const dictionary = new TermDictionary();
+    const docLength = new Int32Array(n);
+    let df = new Int32Array(1 << 15);
+    let counter = new Uint16Array(1 << 15);
+    let uniq = new Int32Array(1024);
+    /**
+     * Reads every turn's words in position order and hands `each(doc, distinct)` its distinct terms (in `uniq`) with
+     * their frequencies (in `counter`, cleared after). Run twice: once to count, once to lay postings out. Reading
+     * the texts twice costs less than keeping every turn's terms between the passes (a third of the corpus's size,
+     * at the moment memory peaks).
+     */
+    const forEachDoc = async (insert: boolean, each: (doc: number, distinct: number) => void): Promise<void> => {
+      let doc = 0;
+      for (const segment of docs.segments) {
+        const { cols, text } = segment.compact;
+        for (let o = 0; o < cols.length; o += STRIDE) {
+          const ascii = (cols[o + SPEAKER]! & ASCII_FLAG) !== 0;
+          const tokens = dictionary.termsInto(text, cols[o + TEXT_START]!, cols[o + TEXT_END]!, ascii, insert);
+          const ids = dictionary.ids;
+          if (dictionary.size > counter.length) {
+            const size = Math.max(counter.length * 2, dictionary.size);
+            const c2 = new Uint16Array(size);
+            c2.set(counter);
+            counter = c2;
+            const d2 = new Int32Array(size);
+            d2.set(df);
+            df = d2;
+          }
+          if (tokens > uniq.length) uniq = new Int32Array(tokens * 2);
+          // Distinct terms with their frequencies, with a counter per term instead of sorting the turn's words.
+          let distinct = 0;
+          for (let k = 0; k < tokens; k++) {
+            const t = ids[k]!;
+            const seen = counter[t]!;
+            if (seen === 0) uniq[distinct++] = t;
+            if (seen < 0xffff) counter[t] = seen + 1;
+          }
+          docLength[doc] = tokens;
+          each(doc, distinct);
+          for (let k = 0; k < distinct; k++) counter[uniq[k]!] = 0;
+          doc++;
+          const pause = slices.tick();
+          if (pause) await pause;
+        }
+      }
+    };
 
-    const termIds = table.toMap();
-    // Per turn: distinct terms with their frequencies; per term: how many turns hold it. A turn's distinct terms
-    // are written over its own tokens (there are never more of them than tokens read so far), which saves a
-    // second array the size of the whole token stream at the moment memory use peaks.
-    const df = new Int32Array(termIds.size);
-    const uniqTerm = stream.data;
-    const uniqTf = new Uint16Array(stream.length);
-    const uniqStart = new Int32Array(n + 1);
+    let pairs = 0;
+    await forEachDoc(true, (_doc, distinct) => {
+      for (let k = 0; k < distinct; k++) df[uniq[k]!]!++;
+      pairs += distinct;
+    });
+    const terms = dictionary.size;
+    let total = 0;
+    for (let d = 0; d < n; d++) total += docLength[d]!;
+    const average = total / Math.max(n, 1) || 1;
     const docNorm = new Float32Array(n);
-    // Term frequencies with a scratch counter per term instead of sorting each turn's words.
-    const counter = new Uint16Array(termIds.size);
-    let u = 0;
-    for (let d = 0; d < n; d++) {
-      const from = docStart[d]!;
-      const to = docStart[d + 1]!;
-      for (let i = from; i < to; i++) {
-        const t = stream.data[i]!;
-        if (counter[t] === 0) uniqTerm[u++] = t;
-        if (counter[t]! < 0xffff) counter[t]!++;
-      }
-      for (let i = uniqStart[d]!; i < u; i++) {
-        const t = uniqTerm[i]!;
-        uniqTf[i] = counter[t]!;
-        df[t]!++;
-        counter[t] = 0;
-      }
-      uniqStart[d + 1] = u;
-    }
-    const average = stream.length / Math.max(n, 1) || 1;
-    for (let d = 0; d < n; d++) docNorm[d] = K1 * (1 - B + (B * (docStart[d + 1]! - docStart[d]!)) / average);
+    for (let d = 0; d < n; d++) docNorm[d] = K1 * (1 - B + (B * docLength[d]!) / average);
 
-    const postStart = new Int32Array(termIds.size + 1);
-    for (let t = 0; t < termIds.size; t++) postStart[t + 1] = postStart[t]! + df[t]!;
-    const fill = postStart.slice(0, termIds.size);
-    const postDoc = new Int32Array(u);
-    const postTf = new Uint16Array(u);
-    for (let d = 0; d < n; d++) {
-      for (let i = uniqStart[d]!; i < uniqStart[d + 1]!; i++) {
-        const at = fill[uniqTerm[i]!]!++;
-        postDoc[at] = d;
-        postTf[at] = uniqTf[i]!;
+    const postStart = new Int32Array(terms + 1);
+    for (let t = 0; t < terms; t++) postStart[t + 1] = postStart[t]! + df[t]!;
+    const fill = postStart.slice(0, terms);
+    const postDoc = new Int32Array(pairs);
+    const postTf = new Uint8Array(pairs);
+    // Docs come in position order, so each term's postings fill in position order.
+    await forEachDoc(false, (doc, distinct) => {
+      for (let k = 0; k < distinct; k++) {
+        const t = uniq[k]!;
+        const at = fill[t]!++;
+        const tf = counter[t]!;
+        postDoc[at] = doc;
+        postTf[at] = tf > 255 ? 255 : tf;
       }
-    }
-    return new SearchIndex(turns, termIds, postStart, postDoc, postTf, docNorm, docSpeaker, speakerIndex);
+    });
+    return new SearchIndex(docs, dictionary, postStart, postDoc, postTf, docNorm);
   }
 
   /** Every turn. */
   scopeAll(): SearchScope {
-    return { from: 0, to: this.turns.length, speaker: -1 };
-  }
-
-  /** The speaker-table index of a speaker id, or undefined when the speaker has no turns. */
-  speaker(id: string): number | undefined {
-    return this.speakerIndex.get(id);
+    return { from: 0, to: this.docs.count, speaker: -1 };
   }
 
   /**
@@ -180,13 +204,13 @@ export class SearchIndex {
   search(query: SearchQuery, scope: SearchScope, offset: number, limit: number): SearchPage {
     const lists: TermList[] = [];
     for (const word of query.terms) {
-      const term = this.termIds.get(word);
+      const term = this.dictionary.get(word);
       if (term === undefined) return { totalCount: 0, hits: [] };
       const start = this.lowerBound(this.postStart[term]!, this.postStart[term + 1]!, scope.from);
       const end = this.lowerBound(start, this.postStart[term + 1]!, scope.to);
       if (start === end) return { totalCount: 0, hits: [] };
       const df = this.postStart[term + 1]! - this.postStart[term]!;
-      const idf = Math.log(1 + (this.turns.length - df + 0.5) / (df + 0.5));
+      const idf = Math.log(1 + (this.docs.count - df + 0.5) / (df + 0.5));
       lists.push({ term, idf, at: start, end });
     }
     lists.sort((a, b) => a.end - a.at - (b.end - b.at));
@@ -194,24 +218,71 @@ export class SearchIndex {
     if (lists.length === 1 && query.phrases.length === 0 && scope.speaker === -1) {
       return this.searchOne(lists[0]!, scope, offset, limit);
     }
-    const patterns = phrasePatterns(query.phrases);
+    // Phrases as term ids: a phrase with a word no turn has cannot match (and the lists above already said so).
+    const phrases = query.phrases.map((phrase) => Int32Array.from(phrase, (w) => this.dictionary.get(w) ?? -1));
     const rarest = lists[0]!;
     const matchDoc = new Int32Array(rarest.end - rarest.at);
     const matchScore = new Float64Array(rarest.end - rarest.at);
+    const speakerOf = this.docs.speakerOf;
     const keep = (doc: number): boolean => {
-      if (scope.speaker !== -1 && this.docSpeaker[doc] !== scope.speaker) return false;
-      if (patterns.length === 0) return true;
-      const folded = fold(this.turns[doc]!.text);
-      return patterns.every((pattern) => pattern.test(folded));
+      if (scope.speaker !== -1 && speakerOf[doc] !== scope.speaker) return false;
+      return phrases.length === 0 || this.hasPhrases(doc, phrases);
     };
     const postings = lists.reduce((sum, l) => sum + l.end - l.at, 0);
     const count =
-      postings > this.turns.length / 4
+      postings > this.docs.count / 4
         ? this.intersectDense(lists, keep, matchDoc, matchScore)
         : this.intersectSparse(lists, keep, matchDoc, matchScore);
     const order = topK(matchDoc, matchScore, count, Math.min(offset + limit, count));
-    const hits = order.slice(offset).map((i) => ({ turn: this.turns[matchDoc[i]!]!, score: matchScore[i]! }));
+    const hits = order.slice(offset).map((i) => ({ doc: matchDoc[i]!, score: matchScore[i]! }));
     return { totalCount: count, hits };
+  }
+
+  /**
+   * Whether a turn holds every phrase as consecutive words: its text is read again as term ids (no string is made
+   * for ASCII words, and no pattern compiled per query), and each phrase's ids are looked for in that sequence.
+   */
+  private hasPhrases(doc: number, phrases: readonly Int32Array[]): boolean {
+    const segment = this.segmentOf(doc);
+    const { cols, text } = segment.compact;
+    const o = (doc - segment.firstTurn) * STRIDE;
+    let length = 0;
+    this.dictionary.forEachTerm(
+      text,
+      cols[o + TEXT_START]!,
+      cols[o + TEXT_END]!,
+      (cols[o + SPEAKER]! & ASCII_FLAG) !== 0,
+      false,
+      (t) => {
+        if (length === this.termScratch.length) {
+          const bigger = new Int32Array(length * 2);
+          bigger.set(this.termScratch);
+          this.termScratch = bigger;
+        }
+        this.termScratch[length++] = t;
+      },
+    );
+    const ids = this.termScratch;
+    return phrases.every((phrase) => {
+      outer: for (let i = 0; i + phrase.length <= length; i++) {
+        for (let k = 0; k < phrase.length; k++) if (ids[i + k] !== phrase[k]) continue outer;
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** The segment holding a position (binary search over first positions). */
+  private segmentOf(doc: number): SearchDocuments['segments'][number] {
+    const segments = this.docs.segments;
+    let lo = 0;
+    let hi = segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (segments[mid]!.firstTurn <= doc) lo = mid;
+      else hi = mid - 1;
+    }
+    return segments[lo]!;
   }
 
   /** AND by walking the rarest list and galloping through the others: cheap when the rarest list is short. */
@@ -250,7 +321,7 @@ export class SearchIndex {
     matchDoc: Int32Array,
     matchScore: Float64Array,
   ): number {
-    const n = this.turns.length;
+    const n = this.docs.count;
     if (this.seen.length < n) {
       this.seen = new Uint8Array(n);
       this.accumulated = new Float64Array(n);
@@ -305,7 +376,7 @@ export class SearchIndex {
       const docs = Array.from({ length: totalCount }, (_, i) => this.postDoc[list.at + i]!);
       const scores = Array.from({ length: totalCount }, (_, i) => score(list.at + i));
       const order = topK(docs, scores, totalCount, Math.min(offset + limit, totalCount));
-      return { totalCount, hits: order.slice(offset).map((i) => ({ turn: this.turns[docs[i]!]!, score: scores[i]! })) };
+      return { totalCount, hits: order.slice(offset).map((i) => ({ doc: docs[i]!, score: scores[i]! })) };
     }
     const hits: SearchHit[] = [];
     let seen = 0;
@@ -313,7 +384,7 @@ export class SearchIndex {
       const p = ranked[i]!;
       const doc = this.postDoc[p]!;
       if (doc < scope.from || doc >= scope.to || seen++ < offset) continue;
-      hits.push({ turn: this.turns[doc]!, score: score(p) });
+      hits.push({ doc, score: score(p) });
     }
     return { totalCount, hits };
   }
@@ -341,17 +412,6 @@ export class SearchIndex {
     }
     return this.lowerBound(lo + 1, Math.min(lo + step + 1, to), doc);
   }
-}
-
-/**
- * One pattern per phrase over folded text: its words separated only by non-word characters. A regular
- * expression over the folded text is an order of magnitude cheaper than splitting every candidate into words.
- */
-function phrasePatterns(phrases: readonly (readonly string[])[]): RegExp[] {
-  const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return phrases.map(
-    (phrase) => new RegExp(`(?<![\\p{L}\\p{N}])${phrase.map(escape).join('[^\\p{L}\\p{N}]+')}(?![\\p{L}\\p{N}])`, 'u'),
-  );
 }
 
 /** Index of the first occurrence of `phrase` in `found` at or after `from`, or -1. */

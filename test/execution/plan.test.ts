@@ -63,7 +63,7 @@ function randomOperation(seed: number): Operation {
     series: archive.series.map((s) => s.id),
     episode: archive.episodes.map((e) => e.id),
     segment: archive.segments.map((s) => s.id),
-    turn: archive.turns.map((t) => t.id),
+    turn: archive.turns.slice().map((t) => t.id),
     speaker: archive.speakers.map((s) => s.id),
   };
   const words = ['graph', 'federation', 'the', 'cosmo', 'router', '"boring tech"', 'zzz'];
@@ -197,7 +197,7 @@ describe('planned execution', () => {
   });
 
   it('resolves _entities of every type through its union, unknown keys as null', async () => {
-    const turn = archive.turns[3]!;
+    const turn = archive.turns.at(3)!;
     const op = {
       query: `query($r: [_Any!]!) { _entities(representations: $r) { __typename
         ... on Turn { id text speaker { name } } ... on Episode { id number } ... on Speaker { id } } }`,

@@ -19,7 +19,7 @@ let late: Archive;
 beforeAll(async () => {
   real = (await loadArchive(repoPath('data'))).episodes[0]!;
   // Past the first hour, text that needs escaping in WebVTT, and a word longer than a cue line.
-  late = archiveOf({
+  late = await archiveOf({
     'late.md': transcript({ series: 'Late Show', episode: 1, chunk: 1, fps: 25 }, [
       ['00:59:58:00', '01:00:04:12', 'Ana & Bo', 'Short one & a <tag>.'],
       ['01:00:05:00', '01:00:30:00', 'Bo', `${'word '.repeat(40)}${'x'.repeat(80)} end`],
@@ -43,7 +43,7 @@ function byTurn<C>(turns: readonly TurnRecord[], cues: C[], start: (c: C) => num
 
 describe('WebVTT', () => {
   it('parses back with a standards parser: times, voices and text of every turn', () => {
-    for (const turns of [real.turns, late.turns]) {
+    for (const turns of [real.turns.slice(), late.turns.slice()]) {
       const vtt = renderTranscript(turns, 'WEBVTT');
       expect(vtt.startsWith('WEBVTT\n\n')).toBe(true);
       const { cues, errors } = parseVtt(vtt);
@@ -82,7 +82,7 @@ describe('WebVTT', () => {
 
 describe('SRT', () => {
   it('parses back: numbered cues, HH:MM:SS,mmm, the speaker prefixed to every cue', () => {
-    for (const turns of [real.turns, late.turns]) {
+    for (const turns of [real.turns.slice(), late.turns.slice()]) {
       const srt = renderTranscript(turns, 'SRT');
       expect(srt).toMatch(/^1\n\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}\n/);
       const cues = new SrtParser().fromSrt(srt);
@@ -109,10 +109,10 @@ describe('Podcasting 2.0 JSON', () => {
     for (const [i, s] of (json.segments as Record<string, unknown>[]).entries()) {
       expect(Object.keys(s).sort()).toEqual(['body', 'endTime', 'speaker', 'startTime']);
       expect(s).toEqual({
-        speaker: real.turns[i]!.speaker.name,
-        startTime: ms(real.turns[i]!.start.seconds),
-        endTime: ms(real.turns[i]!.end.seconds),
-        body: real.turns[i]!.text,
+        speaker: real.turns.at(i)!.speaker.name,
+        startTime: ms(real.turns.at(i)!.start.seconds),
+        endTime: ms(real.turns.at(i)!.end.seconds),
+        body: real.turns.at(i)!.text,
       });
     }
     expect(json.segments[0]).toMatchObject({ speaker: 'Stefan', startTime: 1300.433, endTime: 1320.667 });

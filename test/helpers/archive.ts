@@ -1,6 +1,6 @@
 import { buildArchive } from '../../src/archive/build.js';
 import type { Archive } from '../../src/archive/types.js';
-import { parseTranscript } from '../../src/parser/index.js';
+import { parseCompact } from '../../src/parser/compact.js';
 
 /** A transcript file's text from a few turns: [start, end, speaker, text]. */
 export function transcript(
@@ -14,11 +14,11 @@ export function transcript(
 }
 
 /** An archive built in memory from `{ path: text }`; throws if any file has an error. */
-export function archiveOf(files: Record<string, string>): Archive {
+export async function archiveOf(files: Record<string, string>): Promise<Archive> {
   const results = Object.entries(files)
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([path, text]) => parseTranscript(text, path));
-  const archive = buildArchive(results);
+    .map(([path, text]) => parseCompact(Buffer.from(text, 'utf8'), path, { maxBytes: 10 * 1024 * 1024 }));
+  const archive = await buildArchive(results);
   const errors = archive.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(JSON.stringify(errors));
   return archive;

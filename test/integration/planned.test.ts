@@ -45,7 +45,7 @@ const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { __typen
 describe('planned execution over HTTP', () => {
   it('answers repeats from plans, identical to Apollo, and only after Apollo accepted the operation', async () => {
     const segment = planned.archive.segments[1]!;
-    const turn = planned.archive.turns[2]!;
+    const turn = planned.archive.turns.at(2)!;
     const bodies = [
       { query: SEGMENT, variables: { id: segment.id }, operationName: 'Segment' },
       { query: SEGMENT, variables: { id: 'nobody-here' } },

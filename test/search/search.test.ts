@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpus, random } from '../../bench/generate-corpus.js';
 import { loadArchive } from '../../src/archive/load.js';
 import { searchScope } from '../../src/archive/query.js';
-import type { Archive } from '../../src/archive/types.js';
+import type { Archive, TurnRecord } from '../../src/archive/types.js';
 import { highlight, searchSnippet, snippet } from '../../src/search/index.js';
 import { parseSearchQuery, type SearchQuery } from '../../src/search/query.js';
 import { fold, words, wordsAt } from '../../src/search/text.js';
@@ -63,23 +63,26 @@ describe('query syntax', () => {
 });
 
 describe('search semantics on a small archive', () => {
-  const archive = archiveOf({
-    'a/a1.md': transcript({ series: 'Alpha', episode: 1, chunk: 1 }, [
-      ['00:00:01:00', '00:00:02:00', 'Ana', 'The Prüfung is tomorrow.'],
-      ['00:00:02:00', '00:00:03:00', 'Bo', 'Boring tech wins. Tech that is boring.'],
-      ['00:00:03:00', '00:00:04:00', 'Ana', 'Talking about talk shows; it’s boring.'],
-    ]),
-    'a/a2.md': transcript({ series: 'Alpha', episode: 2, chunk: 1 }, [
-      ['00:00:01:00', '00:00:02:00', 'Bo', 'Pruefung? No: PRUFUNG, prufung and prufung again.'],
-      ['00:00:02:00', '00:00:03:00', 'Cy', 'Boring, tech: boring-tech.'],
-    ]),
-    'b/b1.md': transcript({ series: 'Beta', episode: 1, chunk: 1 }, [
-      ['00:00:01:00', '00:00:02:00', 'Ana', 'Grüße aus Tromsø, said Søren Weiß.'],
-    ]),
+  let archive: Archive;
+  beforeAll(async () => {
+    archive = await archiveOf({
+      'a/a1.md': transcript({ series: 'Alpha', episode: 1, chunk: 1 }, [
+        ['00:00:01:00', '00:00:02:00', 'Ana', 'The Prüfung is tomorrow.'],
+        ['00:00:02:00', '00:00:03:00', 'Bo', 'Boring tech wins. Tech that is boring.'],
+        ['00:00:03:00', '00:00:04:00', 'Ana', 'Talking about talk shows; it’s boring.'],
+      ]),
+      'a/a2.md': transcript({ series: 'Alpha', episode: 2, chunk: 1 }, [
+        ['00:00:01:00', '00:00:02:00', 'Bo', 'Pruefung? No: PRUFUNG, prufung and prufung again.'],
+        ['00:00:02:00', '00:00:03:00', 'Cy', 'Boring, tech: boring-tech.'],
+      ]),
+      'b/b1.md': transcript({ series: 'Beta', episode: 1, chunk: 1 }, [
+        ['00:00:01:00', '00:00:02:00', 'Ana', 'Grüße aus Tromsø, said Søren Weiß.'],
+      ]),
+    });
   });
   const ids = (text: string, filter = {}, first = 100) => {
     const scope = searchScope(archive, filter);
-    return scope ? archive.search.search(q(text), scope, 0, first).hits.map((h) => h.turn.id) : [];
+    return scope ? archive.search.search(q(text), scope, 0, first).hits.map((h) => archive.turns.at(h.doc)!.id) : [];
   };
   const total = (text: string, filter = {}) => {
     const scope = searchScope(archive, filter);
@@ -160,7 +163,7 @@ describe('search against a linear scan, on a generated archive', () => {
 
   it('returns exactly the turns a scan finds, for random one-, two- and three-word queries and phrases', () => {
     const rand = random(11);
-    const tokenized = archive.turns.map((t) => words(t.text));
+    const tokenized = archive.turns.slice().map((t) => words(t.text));
     for (let round = 0; round < 150; round++) {
       // Words drawn from real turns, so most queries have hits.
       const source = tokenized[Math.floor(rand() * tokenized.length)]!;
@@ -176,26 +179,28 @@ describe('search against a linear scan, on a generated archive', () => {
             ? tokens.some((_, k) => picked.every((w, j) => tokens[k + j] === w))
             : picked.every((w) => tokens.includes(w)),
         )
-        .map(({ i }) => archive.turns[i]!.id)
+        .map(({ i }) => archive.turns.at(i)!.id)
         .sort();
       const page = archive.search.search(q(text), archive.search.scopeAll(), 0, 100_000);
       expect(page.totalCount, text).toBe(expected.length);
-      expect(page.hits.map((h) => h.turn.id).sort(), text).toEqual(expected);
+      expect(page.hits.map((h) => archive.turns.at(h.doc)!.id).sort(), text).toEqual(expected);
       for (let i = 1; i < page.hits.length; i++) {
         const [a, b] = [page.hits[i - 1]!, page.hits[i]!];
-        expect(a.score > b.score || (a.score === b.score && a.turn.position < b.turn.position), text).toBe(true);
+        expect(a.score > b.score || (a.score === b.score && a.doc < b.doc), text).toBe(true);
       }
     }
   });
 
   it('pages through every hit exactly once, in rank order, for frequent and rare words', () => {
     for (const word of ['the', 'schema', 'boring reliable']) {
-      const all = archive.search.search(q(word), archive.search.scopeAll(), 0, 100_000).hits.map((h) => h.turn.id);
+      const all = archive.search
+        .search(q(word), archive.search.scopeAll(), 0, 100_000)
+        .hits.map((h) => archive.turns.at(h.doc)!.id);
       const paged: string[] = [];
       for (let offset = 0; offset < all.length; offset += 7) {
         const page = archive.search.search(q(word), archive.search.scopeAll(), offset, 7);
         expect(page.totalCount).toBe(all.length);
-        paged.push(...page.hits.map((h) => h.turn.id));
+        paged.push(...page.hits.map((h) => archive.turns.at(h.doc)!.id));
       }
       expect(paged).toEqual(all);
     }
@@ -205,19 +210,20 @@ describe('search against a linear scan, on a generated archive', () => {
     const episode = archive.episodes[3]!;
     const speaker = episode.speakers[0]!;
     for (const [filter, keep] of [
-      [{ episodeId: episode.id }, (t: (typeof archive.turns)[0]) => t.segment.episode === episode],
-      [{ speakerId: speaker.id }, (t: (typeof archive.turns)[0]) => t.speaker === speaker],
+      [{ episodeId: episode.id }, (t: TurnRecord) => t.segment.episode === episode],
+      [{ speakerId: speaker.id }, (t: TurnRecord) => t.speaker === speaker],
       [
         { seriesId: episode.series.id, speakerId: speaker.id },
-        (t: (typeof archive.turns)[0]) => t.speaker === speaker && t.segment.episode.series === episode.series,
+        (t: TurnRecord) => t.speaker === speaker && t.segment.episode.series === episode.series,
       ],
     ] as const) {
       const scope = searchScope(archive, filter)!;
       const hits = archive.search
         .search(q('the'), scope, 0, 100_000)
-        .hits.map((h) => h.turn.id)
+        .hits.map((h) => archive.turns.at(h.doc)!.id)
         .sort();
       const expected = archive.turns
+        .slice()
         .filter((t) => keep(t) && words(t.text).includes('the'))
         .map((t) => t.id)
         .sort();

@@ -25,7 +25,7 @@ const held = (): number => {
 
 // 20 segments of 100 turns: enough entities that fixed costs do not blur what views hold.
 const tc = (s: number) => `00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}:00`;
-const archive = archiveOf(
+const archive = await archiveOf(
   Object.fromEntries(
     Array.from({ length: 20 }, (_, f) => [
       `show/part-${f}.md`,

@@ -90,7 +90,7 @@ export class PlannedOperations {
   private budget(archive: Archive): ViewBudget | null {
     if (this.viewBytes <= 0) return null;
     let budget = this.budgets.get(archive);
-    if (!budget) this.budgets.set(archive, (budget = { remaining: this.viewBytes }));
+    if (!budget) this.budgets.set(archive, (budget = { remaining: this.viewBytes, keyOf: entityKey }));
     return budget;
   }
 
@@ -201,4 +201,11 @@ export function plannableBody(body: unknown): PlannableBody | null {
   if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
     return null;
   return body as PlannableBody;
+}
+
+/** An entity's key for views: a turn by its position (turn records are made on demand), others by their object. */
+function entityKey(entity: object): unknown {
+  return (entity as { __typename?: unknown }).__typename === 'Turn'
+    ? (entity as { position: number }).position
+    : entity;
 }
