@@ -47,6 +47,12 @@ export interface BuildOptions {
  */
 export async function buildArchive(results: readonly CompactResult[], options: BuildOptions = {}): Promise<Archive> {
   const diagnostics: Diagnostic[] = [...(options.extraDiagnostics ?? [])];
+  const slices = options.slices ?? UNSLICED;
+  // Every loop over files or segments yields now and then: a reload shares the event loop with requests.
+  const tick = async (): Promise<void> => {
+    const pause = slices.tick();
+    if (pause) await pause;
+  };
   const accepted = acceptUnique(results, diagnostics);
 
   // Names and titles are claimed in load order, so the first spelling wins everywhere.
@@ -59,6 +65,7 @@ export async function buildArchive(results: readonly CompactResult[], options: B
       const speakerId = slugify(name);
       if (!speakerNames.has(speakerId)) speakerNames.set(speakerId, name);
     }
+    await tick();
   }
   const speakers = [...speakerNames]
     .sort(([a], [b]) => compareIds(a, b))
@@ -100,7 +107,8 @@ export async function buildArchive(results: readonly CompactResult[], options: B
   let position = 0;
   for (const s of series) {
     const numbers = s.episodes as unknown as number[];
-    s.episodes = numbers.map((number) => {
+    const built: EpisodeRecord[] = [];
+    for (const number of numbers) {
       const chunks = grouped
         .get(s.id)!
         .get(number)!
@@ -112,15 +120,19 @@ export async function buildArchive(results: readonly CompactResult[], options: B
         number,
       } as Mutable<EpisodeRecord>;
       episode.firstTurn = position;
-      episode.segments = chunks.map((parsed, index) => {
+      const episodeSegments: SegmentRecord[] = [];
+      for (const [index, parsed] of chunks.entries()) {
         const segment = buildSegment(parsed, episode, index, position, speakerOf);
         position += parsed.turns.count;
         segments.push(segment);
-        return segment;
-      });
+        episodeSegments.push(segment);
+        await tick();
+      }
+      episode.segments = episodeSegments;
       episodes.push(episode);
-      return episode;
-    });
+      built.push(episode);
+    }
+    s.episodes = built;
   }
   const count = position;
 
@@ -128,7 +140,8 @@ export async function buildArchive(results: readonly CompactResult[], options: B
   const turnSegment = new Int32Array(count);
   const turnSpeaker = new Int32Array(count);
   const perSpeaker = new Int32Array(speakers.length + 1);
-  segments.forEach((segment, index) => {
+  for (let index = 0; index < segments.length; index++) {
+    const segment = segments[index]!;
     const cols = segment.compact.cols;
     for (let t = 0; t < segment.compact.count; t++) {
       const p = segment.firstTurn + t;
@@ -137,7 +150,8 @@ export async function buildArchive(results: readonly CompactResult[], options: B
       turnSpeaker[p] = speaker.index;
       perSpeaker[speaker.index + 1]!++;
     }
-  });
+    await tick();
+  }
   for (let i = 0; i < speakers.length; i++) perSpeaker[i + 1]! += perSpeaker[i]!;
   const speakerTurns = new Int32Array(count);
   const fill = perSpeaker.slice(0, speakers.length);
@@ -146,6 +160,7 @@ export async function buildArchive(results: readonly CompactResult[], options: B
   const store: TurnStore = { count, segments, turnSegment };
   for (const segment of segments) {
     segment.turns = new TurnRange(store, segment.firstTurn, segment.firstTurn + segment.compact.count);
+    await tick();
   }
   for (const episode of episodes) {
     const last = episode.segments.at(-1)!;
@@ -171,6 +186,7 @@ export async function buildArchive(results: readonly CompactResult[], options: B
       s.wordCount += cols[o + WORDS]!;
       s.talkTimeSeconds += secondsOf(segment, t, END) - secondsOf(segment, t, START);
     }
+    await tick();
   }
   for (const s of speakers) {
     s.talkTimeSeconds = roundSeconds(s.talkTimeSeconds);

@@ -128,9 +128,9 @@ export class ArchiveStore {
         fresh.push(...(result.ok ? [] : result.errors), ...result.warnings);
         if (fileRead.identity) this.files.set(name, { ...fileRead.identity, result });
         else this.files.delete(name);
-        const pause = slices.tick();
-        if (pause) await pause;
       }
+      const pause = slices.tick();
+      if (pause) await pause;
       const good = this.lastGood.get(name);
       if (result.ok) {
         this.lastGood.set(name, result.segment);

@@ -232,3 +232,41 @@ describe('search against a linear scan, on a generated archive', () => {
     }
   });
 });
+
+describe('the cost of phrases', () => {
+  let dir: string;
+  let archive: Archive;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'phrases-'));
+    generateCorpus({ out: dir, episodes: 8, seed: 13 });
+    archive = await loadArchive(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a quoted phrase costs about what its words cost unquoted, however many distinct phrases arrive', () => {
+    // 60 distinct phrases of up to 256 characters, each made of real words (so candidates exist to check).
+    const rand = random(21);
+    const tokenized = archive.turns.slice().map((t) => words(t.text));
+    const phrases = Array.from({ length: 60 }, () => {
+      const source = tokenized[Math.floor(rand() * tokenized.length)]!;
+      let text = '';
+      for (let i = Math.floor(rand() * source.length); text.length < 240; i = (i + 1) % source.length)
+        text += `${source[i]} `;
+      return text.trim().slice(0, 254);
+    });
+    const run = (queries: string[]) => {
+      const started = performance.now();
+      for (const text of queries) {
+        const parsed = parseSearchQuery(text);
+        if (parsed.ok) archive.search.search(parsed.query, archive.search.scopeAll(), 0, 10);
+      }
+      return performance.now() - started;
+    };
+    // Warm both paths, then compare in the same run (a ratio, not a time).
+    run(phrases);
+    run(phrases.map((p) => `"${p}"`));
+    const loose = run(phrases) + run(phrases);
+    const quoted = run(phrases.map((p) => `"${p}"`)) + run(phrases.map((p) => `"${p} "`));
+    expect(quoted).toBeLessThan(Math.max(loose * 5, 50));
+  });
+});
