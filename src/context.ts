@@ -40,6 +40,8 @@ export interface Context {
   readonly loaders: Loaders;
   /** Written by Apollo's plugins for the HTTP pipeline; absent when no pipeline asks (executeOperation). */
   readonly outcome?: Outcome;
+  /** Told of each batch of look-ups (DataLoader batches, and `_entities`' synchronous passes). */
+  readonly onBatch?: BatchObserver;
 }
 
 export interface ContextOptions {
@@ -72,6 +74,7 @@ export function createContext(archive: Archive, options: ContextOptions = {}): C
   return {
     archive,
     ...(options.outcome ? { outcome: options.outcome } : {}),
+    ...(onBatch ? { onBatch } : {}),
     loaders: {
       series: loader('series', archive.seriesById),
       episode: loader('episode', archive.episodeById),

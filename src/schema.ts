@@ -6,7 +6,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { gql } from 'graphql-tag';
 
-import { guardEntities } from './resolvers/entities.js';
+import { guardEntities, type EntitiesOptions } from './resolvers/entities.js';
 import { resolvers } from './resolvers/index.js';
 
 // Relative to this module, not to the working directory, so the server starts from anywhere (src/ or dist/).
@@ -32,11 +32,11 @@ export function loadTypeDefs(): DocumentNode {
  * const schema = createSchema();
  * new ApolloServer({ schema });
  */
-export function createSchema(): GraphQLSchema {
+export function createSchema(options: EntitiesOptions = {}): GraphQLSchema {
   const schema = buildSubgraphSchema([
     { typeDefs: loadTypeDefs(), resolvers: resolvers as GraphQLResolverMap<unknown> },
   ]);
   // Representations are checked against the @keys before any __resolveReference runs (src/resolvers/entities.ts).
-  guardEntities(schema);
+  guardEntities(schema, options);
   return schema;
 }

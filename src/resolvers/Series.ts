@@ -1,5 +1,7 @@
+import type { SeriesRecord } from '../archive/types.js';
 import type { SeriesResolvers } from '../__generated__/resolvers-types.js';
+import { resolveReference } from './references.js';
 
 export const Series: SeriesResolvers = {
-  __resolveReference: (ref, { loaders }) => loaders.series.load(String(ref.id)), // an ID may come as an integer
+  __resolveReference: resolveReference<SeriesRecord>('Series'),
 };

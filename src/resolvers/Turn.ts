@@ -1,7 +1,9 @@
+import type { TurnRecord } from '../archive/types.js';
 import type { TurnResolvers } from '../__generated__/resolvers-types.js';
+import { resolveReference } from './references.js';
 
 export const Turn: TurnResolvers = {
-  __resolveReference: (ref, { loaders }) => loaders.turn.load(String(ref.id)), // an ID may come as an integer
+  __resolveReference: resolveReference<TurnRecord>('Turn'),
   episode: (turn) => turn.segment.episode,
   previous: (turn) => (turn.episodeIndex > 0 ? turn.segment.episode.turns.at(turn.episodeIndex - 1)! : null),
   next: (turn) => turn.segment.episode.turns.at(turn.episodeIndex + 1) ?? null,
