@@ -196,13 +196,19 @@ export async function buildArchive(results: readonly CompactResult[], options: B
   const segmentById = new Map(segments.map((s) => [s.id, s as SegmentRecord]));
   const turnById: ById<TurnRecord> = {
     get(id) {
-      // `<segment id>#<n>`: the segment, then the n-th of its turns (n written as the API writes it).
+      // `<segment id>#<n>`: the segment, then the n-th of its turns (n written as the API writes it: no sign, no
+      // leading zero). Read by hand: this runs for every representation of every router batch.
+      if (typeof id !== 'string') return undefined;
       const hash = id.lastIndexOf('#');
-      const segment = hash === -1 ? undefined : segmentById.get(id.slice(0, hash));
-      if (!segment) return undefined;
-      const text = id.slice(hash + 1);
-      const n = Number(text);
-      if (!Number.isInteger(n) || n < 1 || n > segment.compact.count || String(n) !== text) return undefined;
+      if (hash === -1 || hash === id.length - 1 || id.length - hash > 10) return undefined;
+      let n = 0;
+      for (let i = hash + 1; i < id.length; i++) {
+        const d = id.charCodeAt(i) - 48;
+        if (d < 0 || d > 9 || (d === 0 && i === hash + 1)) return undefined;
+        n = n * 10 + d;
+      }
+      const segment = segmentById.get(id.slice(0, hash));
+      if (!segment || n > segment.compact.count) return undefined;
       return turnAt(store, segment.firstTurn + n - 1);
     },
   };

@@ -526,7 +526,9 @@ function usesVariables(
  * jsonBytes({ a: [new Fragment(Buffer.from('{"id":"x"}')), null] }).toString() // '{"a":[{"id":"x"},null]}'
  */
 export function jsonBytes(value: unknown, prefix = '', suffix = ''): Buffer {
-  const parts: Buffer[] = [];
+  // Parts in order: text between fragments, and fragments' bytes. Measured first, then written once into one
+  // Buffer: encoding each text part into a Buffer of its own and concatenating cost more than the answer's bytes.
+  const parts: (string | Buffer)[] = [];
   let text = prefix;
   const write = (v: unknown): void => {
     if (v === null || v === undefined) {
@@ -534,7 +536,7 @@ export function jsonBytes(value: unknown, prefix = '', suffix = ''): Buffer {
     } else if (typeof v !== 'object') {
       text += JSON.stringify(v);
     } else if (v instanceof Fragment) {
-      if (text !== '') parts.push(Buffer.from(text, 'utf8'));
+      if (text !== '') parts.push(text);
       parts.push(v.bytes);
       text = '';
     } else if (Array.isArray(v)) {
@@ -559,6 +561,18 @@ export function jsonBytes(value: unknown, prefix = '', suffix = ''): Buffer {
   };
   write(value);
   text += suffix;
-  if (text !== '') parts.push(Buffer.from(text, 'utf8'));
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  if (text !== '') parts.push(text);
+  if (parts.length === 1) return typeof parts[0] === 'string' ? Buffer.from(parts[0], 'utf8') : parts[0]!;
+  let length = 0;
+  for (const part of parts) length += typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.length;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const part of parts) {
+    if (typeof part === 'string') at += out.write(part, at, 'utf8');
+    else {
+      out.set(part, at);
+      at += part.length;
+    }
+  }
+  return out;
 }

@@ -118,6 +118,8 @@ export function representationCheck(schema: GraphQLSchema): Check {
     const entity = keysByType.get(typename);
     if (!entity)
       return `names ${JSON.stringify(typename.slice(0, 100))}, which is not an entity type of this subgraph.`;
+    // Most representations satisfy their type's first key: check it alone before collecting reasons.
+    if (entity.keys[0]!(representation) === null) return null;
     const reasons = entity.keys.map((key) => key(representation));
     if (reasons.some((r) => r === null)) return null;
     return reasons.length === 1

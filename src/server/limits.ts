@@ -31,6 +31,9 @@ import {
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
+  type ValueNode,
+  visit,
+  BREAK,
 } from 'graphql';
 
 export interface Limits {
@@ -219,6 +222,40 @@ export function checkCost(
   if (coerced.errors) return null;
   const cost = operationCost(schema, document, operationName, coerced.coerced);
   return cost > maxCost ? costRefusal(maxCost, cost) : null;
+}
+
+/**
+ * Whether an operation's cost can change with its variables: a `first`/`last` or a `@skip`/`@include` condition
+ * written with a variable. When it cannot, the cost Apollo checked once holds for every repeat.
+ *
+ * @example
+ * costVaries(parse('query($r: [_Any!]!) { _entities(representations: $r) { __typename } }')) // false
+ */
+export function costVaries(document: DocumentNode): boolean {
+  let varies = false;
+  visit(document, {
+    Field(node) {
+      const sized = node.arguments?.some(
+        (a) => (a.name.value === 'first' || a.name.value === 'last') && mentionsVariable(a.value),
+      );
+      if (!sized) return undefined;
+      varies = true;
+      return BREAK;
+    },
+    Directive(node) {
+      if (!node.arguments?.some((a) => mentionsVariable(a.value))) return undefined;
+      varies = true;
+      return BREAK;
+    },
+  });
+  return varies;
+}
+
+function mentionsVariable(value: ValueNode): boolean {
+  if (value.kind === Kind.VARIABLE) return true;
+  if (value.kind === Kind.LIST) return value.values.some(mentionsVariable);
+  if (value.kind === Kind.OBJECT) return value.fields.some((f) => mentionsVariable(f.value));
+  return false;
 }
 
 export const costRefusal = (maxCost: number, cost: number): LimitRefusal =>

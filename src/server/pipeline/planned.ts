@@ -22,7 +22,7 @@ import { LRUCache } from 'lru-cache';
 import type { Archive } from '../../archive/types.js';
 import { jsonBytes, planOperation, runPlan, type Plan, type ViewBudget } from '../../execution/plan.js';
 import { CACHE_DEFAULTS } from '../config.js';
-import { checkCost } from '../limits.js';
+import { checkCost, costVaries } from '../limits.js';
 
 /** A request body the planned path can take: a single operation with a query text and plain variables. */
 export interface PlannableBody {
@@ -119,7 +119,7 @@ export class PlannedOperations {
       // Without locations: a plan keeps the nodes it runs, and locations would keep every token of the text.
       const document = parse(body.query, { noLocation: true });
       const plan = planOperation(this.schema, document, body.operationName ?? undefined);
-      const variableCost = plan !== null && (plan.operation.variableDefinitions?.length ?? 0) > 0;
+      const variableCost = plan !== null && costVaries(document);
       if (plan) entry = { plan, document, variableCost };
     } catch {
       // Whatever goes wrong here must not fail the request that taught the operation.
