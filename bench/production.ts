@@ -23,7 +23,7 @@ export const distMain = fileURLToPath(new URL('../dist/server/main.js', import.m
  * The built counterpart of a source module, typed as the source.
  *
  * @example
- * const { loadArchive } = await fromDist<typeof import('../src/archive/load.js')>('archive/load.js');
+ * const { loadArchive } = await fromDist<typeof import('../src/archive/index.js')>('archive/index.js');
  */
 export async function fromDist<T>(module: string): Promise<T> {
   return (await import(pathToFileURL(`${root}/dist/${module}`).href)) as T;

@@ -27,7 +27,7 @@ import { runLoad, type LoadResult } from './load-client.js';
 import { buildDist, distMain, fromDist } from './production.js';
 
 buildDist();
-const { loadArchive } = await fromDist<typeof import('../src/archive/load.js')>('archive/load.js');
+const { loadArchive } = await fromDist<typeof import('../src/archive/index.js')>('archive/index.js');
 const { createContext } = await fromDist<typeof import('../src/context.js')>('context.js');
 const { SearchIndex } = await fromDist<typeof import('../src/search/index.js')>('search/index.js');
 const { parseSearchQuery } = await fromDist<typeof import('../src/search/query.js')>('search/query.js');

@@ -4,7 +4,7 @@
  * and speaker lines never reach the archive's memory, and no fresh Buffer is touched per file (first touches of
  * fresh memory are what reading costs most on these machines).
  */
-import { STRIDE, TEXT_END, TEXT_START, type CompactSegment } from '../parser/columns.js';
+import { STRIDE, TEXT_END, TEXT_START, type CompactSegment } from '../parser/index.js';
 
 /** Chunk size: big enough that the unused tail of each is noise, small enough to free with the files in it. */
 const CHUNK_BYTES = 1 << 20;

@@ -6,11 +6,12 @@
  * (src/parser/columns.ts), numbered by position in archive order, and are made into records on demand
  * (src/archive/turns.ts). The search index is built last, in slices, so a reload never holds the event loop long.
  */
+import { compareCodeUnits } from '../lib/order.js';
 import { UNSLICED, type Slices } from '../lib/slices.js';
 import { diagnostic, slugify, type Diagnostic } from '../parser/index.js';
-import { ASCII_FLAG, END, SPEAKER, START, STRIDE, WORDS, type CompactSegment } from '../parser/columns.js';
-import { timecodeOfFrames, type CompactResult } from '../parser/compact.js';
-import { roundSeconds, type Timecode } from '../parser/timecode.js';
+import { ASCII_FLAG, END, SPEAKER, START, STRIDE, WORDS, type CompactSegment } from '../parser/index.js';
+import { timecodeOfFrames, type CompactResult } from '../parser/index.js';
+import { roundSeconds, type Timecode } from '../parser/index.js';
 import { SearchIndex } from '../search/index.js';
 import { turnAt, TurnPositions, TurnRange, type TurnStore } from './turns.js';
 import type { Archive, ById, EpisodeRecord, SegmentRecord, SeriesRecord, SpeakerRecord, TurnRecord } from './types.js';
@@ -68,7 +69,7 @@ export async function buildArchive(results: readonly CompactResult[], options: B
     await tick();
   }
   const speakers = [...speakerNames]
-    .sort(([a], [b]) => compareIds(a, b))
+    .sort(([a], [b]) => compareCodeUnits(a, b))
     .map(([id, name], index): Mutable<SpeakerRecord> => ({
       __typename: 'Speaker',
       id,
@@ -99,7 +100,7 @@ export async function buildArchive(results: readonly CompactResult[], options: B
     title: seriesTitles.get(id)!,
     episodes: [...episodes.keys()].sort((a, b) => a - b) as never,
   }));
-  series.sort((a, b) => titleCollator.compare(a.title, b.title) || compareIds(a.id, b.id));
+  series.sort((a, b) => titleCollator.compare(a.title, b.title) || compareCodeUnits(a.id, b.id));
 
   // Archive order: series, episode number, chunk. Positions are assigned in that order.
   const episodes: Mutable<EpisodeRecord>[] = [];
@@ -385,9 +386,4 @@ function indexBy(
     }
   }
   return index;
-}
-
-/** Ids compare by code unit, so the order is the same on every machine and locale. */
-export function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -4,15 +4,13 @@
  * with. A file that breaks keeps serving its last good version (its errors are still reported) until it is fixed;
  * a deleted file leaves.
  */
-import { statSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 
 import { timeSlices } from '../lib/slices.js';
-import type { CompactResult, CompactSegment } from '../parser/compact.js';
+import type { CompactResult, CompactSegment } from '../parser/index.js';
 import type { Diagnostic } from '../parser/index.js';
 import { buildArchive } from './build.js';
-import { listTranscriptFiles, TranscriptReader, type Identity } from './load.js';
+import { fileIdentity, listTranscriptFiles, realFolder, TranscriptReader, type Identity } from './files.js';
 import type { Archive } from './types.js';
 
 interface FileState extends Identity {
@@ -33,15 +31,6 @@ export interface ReloadSummary {
   /** Diagnostics of the files read in this reload (the others were reported when they were read). */
   readonly fresh: readonly Diagnostic[];
   readonly ms: number;
-}
-
-function statOrNull(file: string): Identity | null {
-  try {
-    const { size, mtimeMs, ctimeMs, ino, dev } = statSync(file);
-    return { size, mtimeMs, ctimeMs, ino, dev };
-  } catch {
-    return null;
-  }
 }
 
 export class ArchiveStore {
@@ -94,7 +83,7 @@ export class ArchiveStore {
   private async rebuild(): Promise<ReloadSummary> {
     const startedAt = performance.now();
     // Once per reload: files are checked against the folder's real path (links must not lead out of it).
-    const realDataDir = await realpath(this.dataDir);
+    const realDataDir = await realFolder(this.dataDir);
     const names = await listTranscriptFiles(this.dataDir);
     const present = new Set(names);
     let removed = 0;
@@ -117,7 +106,7 @@ export class ArchiveStore {
       const name = names[i]!;
       const known = this.files.get(name);
       // A file seen before is read again only when it changed (a stat); a new one is read at once (its fstat).
-      const info = known ? statOrNull(path.join(this.dataDir, name)) : null;
+      const info = known ? fileIdentity(path.join(this.dataDir, name)) : null;
       let result: CompactResult;
       if (known && info && same(known, info)) {
         result = known.result;
@@ -149,4 +138,22 @@ export class ArchiveStore {
     this.loads++;
     return { archive, read, removed, keptLastGood, fresh, ms: performance.now() - startedAt };
   }
+}
+
+export interface LoadOptions {
+  /** Largest accepted file, in bytes. Default 10 MiB. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Loads a data folder into an archive. Broken files are reported in `archive.diagnostics` and left out;
+ * every good file loads. Throws only when the folder itself cannot be read.
+ *
+ * @example
+ * const archive = await loadArchive('data');
+ * console.log(archive.stats); // { series: 1, episodes: 1, segments: 1, turns: 17, speakers: 2, ... }
+ */
+export async function loadArchive(dataDir: string, options: LoadOptions = {}): Promise<Archive> {
+  // One load is a store's first reload: the same reading, yielding and building as a live server's.
+  return (await new ArchiveStore(dataDir, options.maxBytes).reload()).archive;
 }

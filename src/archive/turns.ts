@@ -4,9 +4,9 @@
  * position that reads them when asked (the text is decoded on first read). Positions run in archive order, so an
  * episode's or a segment's turns are a range of positions, and a speaker's a list of them.
  */
-import { ASCII_FLAG, END, SPEAKER, START, STRIDE, TEXT_END, TEXT_START, WORDS } from '../parser/columns.js';
-import { timecodeOfFrames } from '../parser/compact.js';
-import { roundSeconds } from '../parser/timecode.js';
+import { ASCII_FLAG, END, SPEAKER, START, STRIDE, TEXT_END, TEXT_START, WORDS } from '../parser/index.js';
+import { timecodeOfFrames } from '../parser/index.js';
+import { roundSeconds } from '../parser/index.js';
 import type { SegmentRecord, SpeakerRecord, Timecode, TurnList, TurnRecord } from './types.js';
 
 /** Where turns are: position -> segment, for making records. */

@@ -6,7 +6,7 @@
  * Everything is built once per load and never changed afterwards.
  */
 import type { Diagnostic, SegmentKeywords, Timecode } from '../parser/index.js';
-import type { CompactTurns } from '../parser/columns.js';
+import type { CompactTurns } from '../parser/index.js';
 import type { SearchIndex } from '../search/index.js';
 
 export type { Timecode };

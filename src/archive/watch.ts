@@ -16,10 +16,9 @@
  * While the folder cannot be watched (it is gone), the state is `failed`, the last archive keeps serving and watching
  * is retried with a bounded backoff. A reload that fails is retried the same way: never lost.
  */
-import { statSync, watch, type FSWatcher } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
+import { folderIdentity, folderIdentityLater, TRANSCRIPT_FILE, watchFolder, type FolderWatch } from './files.js';
 import type { ArchiveStore, ReloadSummary } from './store.js';
 
 /** `ok`: watching; `failed`: the folder cannot be watched now (gone), retrying. */
@@ -48,8 +47,6 @@ export interface Watcher {
   close(): void;
 }
 
-const TRANSCRIPT = /\.(?:md|markdown|txt)$/i;
-
 /**
  * Whether an event on `file` (relative to the folder) may change the archive. Hidden paths are skipped as the loader
  * skips them, except Kubernetes' `..data` link and `..<timestamp>` folders: a ConfigMap's files are links into them,
@@ -61,7 +58,7 @@ function relevant(file: string): boolean {
   if (parts.some((part) => part.startsWith('.') && !part.startsWith('..'))) return false;
   const last = parts.at(-1) ?? '';
   if (last.startsWith('..')) return true;
-  return !/\.[^.]+$/.test(last) || TRANSCRIPT.test(last);
+  return !/\.[^.]+$/.test(last) || TRANSCRIPT_FILE.test(last);
 }
 
 interface Identity {
@@ -90,7 +87,7 @@ export function watchArchive(store: ArchiveStore, options: WatchOptions = {}): W
 
   let closed = false;
   let state: WatchState = 'ok';
-  let watchers: FSWatcher[] = [];
+  let watchers: FolderWatch[] = [];
   /** What is being watched; null while not watching. */
   let identity: Identity | null = null;
   let watchedSince = 0;
@@ -155,20 +152,18 @@ export function watchArchive(store: ArchiveStore, options: WatchOptions = {}): W
     rewatchTimer = undefined;
     if (closed) return;
     unwatch();
-    const made: FSWatcher[] = [];
+    const made: FolderWatch[] = [];
     try {
-      const before = statIdentity(root);
+      const before = folderIdentity(root);
       made.push(
-        watch(root, { recursive: true }, (_event, name) => {
-          const file = name?.toString() ?? '';
+        watchFolder(root, { recursive: true }, (file) => {
           if (file === '') return rewatch();
           if (relevant(file)) changed();
         }),
       );
       made[0]!.on('error', treeError);
       made.push(
-        watch(root, (_event, name) => {
-          const file = name?.toString() ?? '';
+        watchFolder(root, { recursive: false }, (file) => {
           // Events on the folder itself carry its own name (so would an entry of that name: a stat tells).
           if (file === '' || file === path.basename(root)) checkIdentity();
           if (file !== '' && relevant(file)) changed();
@@ -179,7 +174,7 @@ export function watchArchive(store: ArchiveStore, options: WatchOptions = {}): W
         rewatch();
       });
       // Replaced while the watches were being set up: they may be on the old folder.
-      const after = statIdentity(root);
+      const after = folderIdentity(root);
       if (after.dev !== before.dev || after.ino !== before.ino) throw new Error(`${root} was replaced; watching again`);
       watchers = made;
       identity = after;
@@ -206,7 +201,7 @@ export function watchArchive(store: ArchiveStore, options: WatchOptions = {}): W
     const expected = identity;
     if (expected === null || closed) return;
     checking = true;
-    stat(root).then(
+    folderIdentityLater(root).then(
       (info) => {
         checking = false;
         if (identity !== expected) return;
@@ -240,11 +235,4 @@ export function watchArchive(store: ArchiveStore, options: WatchOptions = {}): W
       unwatch();
     },
   };
-}
-
-/** The folder's identity; throws if it is missing or not a folder. Synchronous: it brackets `fs.watch`, itself so. */
-function statIdentity(folder: string): Identity {
-  const info = statSync(folder);
-  if (!info.isDirectory()) throw Object.assign(new Error(`${folder} is not a folder`), { code: 'ENOTDIR' });
-  return { dev: info.dev, ino: info.ino };
 }

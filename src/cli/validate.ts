@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 
-import { loadArchive } from '../archive/load.js';
+import { loadArchive } from '../archive/index.js';
 import { formatDiagnostic } from '../parser/index.js';
 
 export interface ValidateResult {

@@ -3,7 +3,7 @@
  * Int32Array of columns, their texts as UTF-8 ranges of one Buffer, speaker names by index. 24 bytes per turn
  * beyond its text, where a turn object with its strings and timecode objects took several hundred.
  */
-import type { SegmentHeader } from './index.js';
+import type { SegmentHeader } from './transcript.js';
 import type { Timecode } from './timecode.js';
 
 /** Columns per turn in `CompactTurns.cols`. */

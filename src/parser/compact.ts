@@ -14,11 +14,9 @@ import {
   type CompactSegment,
 } from './columns.js';
 import type { Diagnostic } from './diagnostics.js';
-import { parseTranscript, type ParsedSegment } from './index.js';
+import { parseTranscript, type ParsedSegment } from './transcript.js';
 import { scanTranscript } from './scan.js';
 import { isCanonicalTimecode, type Timecode } from './timecode.js';
-
-export * from './columns.js';
 
 /**
  * The compact form of a segment the reference parser read (files with diagnostics, or forms the byte-level

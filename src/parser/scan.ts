@@ -15,8 +15,10 @@
 import { isUtf8 } from 'node:buffer';
 
 import { ASCII_FLAG, STRIDE, type CompactSegment } from './columns.js';
-import { readFrontMatterFast } from './front-matter.js';
-import { completeHeader, intern, parseFrontMatter, readHeader, slugify, type Diagnostic } from './index.js';
+import type { Diagnostic } from './diagnostics.js';
+import { parseFrontMatter, readFrontMatterFast } from './front-matter.js';
+import { slugify } from './slug.js';
+import { completeHeader, intern, readHeader } from './transcript.js';
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -1,5 +1,5 @@
-import { encodeCursor, forwardWindow } from '../archive/connection.js';
-import { filterEpisodes, filterSegments, searchScope } from '../archive/query.js';
+import { encodeCursor, forwardWindow } from './connection.js';
+import { filterEpisodes, filterSegments, searchScope } from '../archive/index.js';
 import { parseSearchQuery } from '../search/query.js';
 import type { QueryResolvers } from '../__generated__/resolvers-types.js';
 import { badUserInput, page, readPaging } from './pagination.js';

@@ -1,6 +1,6 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 
-import { paginate, PaginationError, type Connection, type PageArgs, type Sliceable } from '../archive/connection.js';
+import { paginate, PaginationError, type Connection, type PageArgs, type Sliceable } from './connection.js';
 
 /** A `BAD_USER_INPUT` error, naming the argument at fault. */
 export function badUserInput(message: string, argumentName: string): GraphQLError {

@@ -3,7 +3,7 @@
  * `_entities` resolves: `__resolveReference` through the request's DataLoaders, and the synchronous pass over an
  * in-memory archive (src/resolvers/entities.ts).
  */
-import { episodeId } from '../archive/build.js';
+import { episodeId } from '../archive/index.js';
 import type { Archive, ById } from '../archive/types.js';
 import type { Context, Loaders } from '../context.js';
 

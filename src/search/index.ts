@@ -9,7 +9,7 @@
 import { LRUCache } from 'lru-cache';
 
 import { UNSLICED, type Slices } from '../lib/slices.js';
-import { ASCII_FLAG, SPEAKER, STRIDE, TEXT_END, TEXT_START, type CompactTurns } from '../parser/columns.js';
+import { ASCII_FLAG, SPEAKER, STRIDE, TEXT_END, TEXT_START, type CompactTurns } from '../parser/index.js';
 import type { SearchQuery } from './query.js';
 import { TermDictionary } from './tokens.js';
 import { wordsAt } from './text.js';

@@ -4,7 +4,7 @@
  * leaves alone (`ø`->`o`, `ß`->`ss`, `æ`->`ae`, ...), so `weiss` finds `Weiß` as it finds the speaker `soren-weiss`.
  */
 
-import { SPECIAL_LETTERS } from '../parser/slug.js';
+import { SPECIAL_LETTERS } from '../parser/index.js';
 
 // ς -> σ on top of the identity rule's letters: lower-casing a whole text makes a final sigma that lower-casing
 // one letter would not.

@@ -10,9 +10,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 
-import { ArchiveStore } from '../archive/store.js';
-import { watchArchive, type Watcher } from '../archive/watch.js';
-import type { Archive } from '../archive/types.js';
+import { ArchiveStore, watchArchive, type Archive, type Watcher } from '../archive/index.js';
 import type { BatchObserver, Context } from '../context.js';
 import { createSchema } from '../schema.js';
 import { CACHE_DEFAULTS, type Config } from './config.js';

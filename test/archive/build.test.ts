@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { loadArchive, readTranscript } from '../../src/archive/load.js';
+import { loadArchive, readTranscript } from '../../src/archive/index.js';
 import type { Archive } from '../../src/archive/types.js';
 import { makeCorpus, type Corpus } from '../helpers/corpus.js';
 import { repoPath } from '../helpers/paths.js';

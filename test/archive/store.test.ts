@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { listTranscriptFiles } from '../../src/archive/load.js';
+import { listTranscriptFiles } from '../../src/archive/index.js';
 import { ArchiveStore } from '../../src/archive/store.js';
 import { transcript } from '../helpers/archive.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { loadArchive, readTranscript } from '../../src/archive/load.js';
+import { loadArchive, readTranscript } from '../../src/archive/index.js';
 import { ArchiveStore } from '../../src/archive/store.js';
 import { validate } from '../../src/cli/validate.js';
 import { transcript } from '../helpers/archive.js';

@@ -15,7 +15,7 @@ import { ConfigMap, PersistentVolumeClaim, Secret, Service } from 'kubernetes-mo
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { loadArchive } from '../../src/archive/load.js';
+import { loadArchive } from '../../src/archive/index.js';
 import { readConfig } from '../../src/server/config.js';
 import { repoPath } from '../helpers/paths.js';
 

@@ -19,7 +19,7 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { loadArchive } from '../../src/archive/load.js';
+import { loadArchive } from '../../src/archive/index.js';
 import type { Archive } from '../../src/archive/types.js';
 import { createContext } from '../../src/context.js';
 import { Fragment, jsonBytes, planOperation, runPlan } from '../../src/execution/plan.js';

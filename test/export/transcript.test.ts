@@ -4,7 +4,7 @@ import SrtParser from 'srt-parser-2';
 import webvtt, { type CueNode } from 'webvtt-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { loadArchive } from '../../src/archive/load.js';
+import { loadArchive } from '../../src/archive/index.js';
 import type { Archive, EpisodeRecord, TurnRecord } from '../../src/archive/types.js';
 import { CUE_LINE_LENGTH, renderChapters, renderTranscript, stamp, wrap } from '../../src/export/transcript.js';
 import { archiveOf, transcript } from '../helpers/archive.js';

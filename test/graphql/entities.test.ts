@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { execute, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { loadArchive } from '../../src/archive/load.js';
+import { loadArchive } from '../../src/archive/index.js';
 import type { Archive } from '../../src/archive/types.js';
 import { createContext } from '../../src/context.js';
 import { createSchema } from '../../src/schema.js';

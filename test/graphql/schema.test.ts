@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Kind, parse, type DefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { loadArchive } from '../../src/archive/load.js';
+import { loadArchive } from '../../src/archive/index.js';
 import type { Archive } from '../../src/archive/types.js';
 import { createContext } from '../../src/context.js';
 import { createApollo } from '../../src/server/app.js';

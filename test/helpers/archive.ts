@@ -1,6 +1,6 @@
 import { buildArchive } from '../../src/archive/build.js';
 import type { Archive } from '../../src/archive/types.js';
-import { parseCompact } from '../../src/parser/compact.js';
+import { parseCompact } from '../../src/parser/index.js';
 
 /** A transcript file's text from a few turns: [start, end, speaker, text]. */
 export function transcript(

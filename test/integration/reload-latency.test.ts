@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generateCorpus } from '../../bench/generate-corpus.js';
-import { listTranscriptFiles } from '../../src/archive/load.js';
+import { listTranscriptFiles } from '../../src/archive/index.js';
 import { repoPath } from '../helpers/paths.js';
 
 let dir: string;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import matter from 'gray-matter';
 import { describe, expect, it } from 'vitest';
 
-import { loadArchive } from '../../src/archive/load.js';
+import { loadArchive } from '../../src/archive/index.js';
 import { diagnosticCodes, parseTranscript, type DiagnosticCode, type ParseResult } from '../../src/parser/index.js';
 import { repoPath } from '../helpers/paths.js';
 

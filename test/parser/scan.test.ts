@@ -10,8 +10,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generateCorpus } from '../../bench/generate-corpus.js';
-import { listTranscriptFiles } from '../../src/archive/load.js';
-import { compactSegment, STRIDE, TEXT_END, TEXT_START, type CompactSegment } from '../../src/parser/compact.js';
+import { listTranscriptFiles } from '../../src/archive/index.js';
+import { compactSegment, STRIDE, TEXT_END, TEXT_START, type CompactSegment } from '../../src/parser/index.js';
 import { parseFrontMatter, readFrontMatterFast } from '../../src/parser/front-matter.js';
 import { parseTranscript } from '../../src/parser/index.js';
 import { scanTranscript } from '../../src/parser/scan.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generateCorpus, random } from '../../bench/generate-corpus.js';
-import { loadArchive } from '../../src/archive/load.js';
+import { loadArchive } from '../../src/archive/index.js';
 import { searchScope } from '../../src/archive/query.js';
 import type { Archive, TurnRecord } from '../../src/archive/types.js';
 import { highlight, searchSnippet, snippet } from '../../src/search/index.js';

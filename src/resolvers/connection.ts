@@ -1,6 +1,7 @@
 /**
- * Relay-style connections over the archive's sorted arrays. The archive does not change between reloads,
- * so a cursor is simply a position, encoded opaquely.
+ * Relay-style connections over the archive's sorted lists: the GraphQL layer's paging (cursors and paging errors
+ * are GraphQL's notions, not the archive's). The archive does not change between reloads, so a cursor is simply a
+ * position, encoded opaquely.
  */
 
 /** Largest page a client may ask for. */

@@ -6,7 +6,7 @@ import {
   paginate,
   PaginationError,
   type Connection,
-} from '../../src/archive/connection.js';
+} from '../../src/resolvers/connection.js';
 
 const items = Array.from({ length: 45 }, (_, i) => i);
 

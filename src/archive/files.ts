@@ -1,24 +1,32 @@
 /**
- * The only file-system code: find the transcript files under a data folder, read them concurrently,
- * parse each, and build the archive.
+ * The archive's file-system code, all of it: finding transcript files under a data folder, reading them (into a
+ * reused buffer, texts into an arena), what identifies a file or a folder (for reloads and the watcher), and the
+ * watches themselves. Nothing else under src/ touches the file system but the SDL loading in src/schema.ts (a
+ * dependency-cruiser rule keeps it so).
  */
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+  watch,
+  type FSWatcher,
+} from 'node:fs';
 import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-import { parseCompact, type CompactResult } from '../parser/compact.js';
+import { compareCodeUnits } from '../lib/order.js';
+
+import { parseCompact, type CompactResult } from '../parser/index.js';
 import { DEFAULT_MAX_BYTES, diagnostic } from '../parser/index.js';
 import { TextArena } from './arena.js';
-import { ArchiveStore } from './store.js';
-import type { Archive } from './types.js';
 
-export interface LoadOptions {
-  /** Largest accepted file, in bytes. Default 10 MiB. */
-  readonly maxBytes?: number;
-}
-
-const TRANSCRIPT = /\.(?:md|markdown|txt)$/i;
+/** Which files are transcripts: the one place that says so (the walk and the watcher both ask it). */
+export const TRANSCRIPT_FILE = /\.(?:md|markdown|txt)$/i;
 
 /**
  * Every transcript file under `dataDir`, recursively, as sorted paths relative to it with `/` separators.
@@ -47,13 +55,13 @@ export async function listTranscriptFiles(dataDir: string): Promise<string[]> {
         if (entry.name.startsWith('.')) return;
         const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;
         if (entry.isDirectory()) return walk(rel);
-        if (!TRANSCRIPT.test(entry.name)) return;
+        if (!TRANSCRIPT_FILE.test(entry.name)) return;
         if (entry.isFile() || (entry.isSymbolicLink() && (await isFile(path.join(dataDir, rel))))) found.push(rel);
       }),
     );
   };
   await walk('');
-  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return found.sort(compareCodeUnits);
 }
 
 async function isFile(file: string): Promise<boolean> {
@@ -176,15 +184,46 @@ export function readTranscript(dataDir: string, relative: string, options: ReadO
   return new TranscriptReader(dataDir, options).read(relative).result;
 }
 
+/** A file's identity (following links), or null when it cannot be read. */
+export function fileIdentity(file: string): Identity | null {
+  try {
+    const { size, mtimeMs, ctimeMs, ino, dev } = statSync(file);
+    return { size, mtimeMs, ctimeMs, ino, dev };
+  } catch {
+    return null;
+  }
+}
+
+/** A folder's real path (links resolved). */
+export function realFolder(folder: string): Promise<string> {
+  return realpath(folder);
+}
+
+/** A folder's identity; throws if it is missing or not a folder. Synchronous: it brackets `fs.watch`, itself so. */
+export function folderIdentity(folder: string): { readonly dev: number; readonly ino: number } {
+  const info = statSync(folder);
+  if (!info.isDirectory()) throw Object.assign(new Error(`${folder} is not a folder`), { code: 'ENOTDIR' });
+  return { dev: info.dev, ino: info.ino };
+}
+
+/** The same, without blocking (the watcher's periodic check). */
+export async function folderIdentityLater(folder: string): Promise<{ readonly dev: number; readonly ino: number }> {
+  const info = await stat(folder);
+  return { dev: info.dev, ino: info.ino };
+}
+
 /**
- * Loads a data folder into an archive. Broken files are reported in `archive.diagnostics` and left out;
- * every good file loads. Throws only when the folder itself cannot be read.
+ * Watches a folder (`recursive`: its whole tree) and calls `listener` with the name each event carries.
  *
  * @example
- * const archive = await loadArchive('data');
- * console.log(archive.stats); // { series: 1, episodes: 1, segments: 1, turns: 17, speakers: 2, ... }
+ * const w = watchFolder('data', { recursive: true }, (name) => console.log(name));
  */
-export async function loadArchive(dataDir: string, options: LoadOptions = {}): Promise<Archive> {
-  // One load is a store's first reload: the same reading, yielding and building as a live server's.
-  return (await new ArchiveStore(dataDir, options.maxBytes).reload()).archive;
+export type FolderWatch = FSWatcher;
+
+export function watchFolder(
+  folder: string,
+  options: { readonly recursive: boolean },
+  listener: (name: string) => void,
+): FolderWatch {
+  return watch(folder, { recursive: options.recursive }, (_event, name) => listener(name?.toString() ?? ''));
 }
