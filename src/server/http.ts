@@ -13,7 +13,7 @@ import cors from 'cors';
 
 import type { Archive } from '../archive/types.js';
 import type { BatchObserver, Context } from '../context.js';
-import { CHAPTERS_CONTENT_TYPE, DOWNLOADS, renderChapters, renderTranscript } from '../export/transcript.js';
+import { sendDownload } from './downloads.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import { answerGraphQL, type GraphQLPipeline } from './pipeline/graphql.js';
 import type { PlannedOperations } from './pipeline/planned.js';
@@ -147,7 +147,10 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     }
     if (route === '/graphql') return graphqlRoute(req, res, target.search);
     const download = /^\/(transcripts|chapters)\/([^/]+)\.([a-z]+)$/.exec(route);
-    if (download) return sendDownload(res, options.archive(), download[1]!, download[2]!, download[3]!);
+    if (download) {
+      const shared = secret === null;
+      return sendDownload(req, res, options.archive(), download[1]!, download[2]!, download[3]!, { shared });
+    }
     if (route === '/') {
       res.writeHead(302, { location: '/graphql' }).end();
       return;
@@ -206,49 +209,4 @@ function sendHealth(res: http.ServerResponse, archive: Archive | null, extra: Re
   if (!archive) return sendJson(res, 503, { status: 'starting', ...extra });
   const { series, episodes, segments, turns, speakers, errors, warnings } = archive.stats;
   sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings, ...extra });
-}
-
-/** `GET /transcripts/<episode id>.vtt|srt|json|txt` and `GET /chapters/<episode id>.json`, for podcast apps. */
-function sendDownload(
-  res: http.ServerResponse,
-  archive: Archive | null,
-  kind: string,
-  rawId: string,
-  ext: string,
-): void {
-  if (!archive) return sendJson(res, 503, { status: 'starting' });
-  let id: string;
-  try {
-    id = decodeURIComponent(rawId);
-  } catch {
-    return sendJson(res, 400, { error: 'malformed episode id' });
-  }
-  const episode = archive.episodeById.get(id);
-  const transcript = kind === 'transcripts' ? DOWNLOADS[ext] : undefined;
-  if (!episode || (kind === 'transcripts' ? !transcript : ext !== 'json')) {
-    return sendJson(res, 404, { error: `no ${kind} for ${JSON.stringify(`${id}.${ext}`.slice(0, 200))}` });
-  }
-  const body = transcript ? renderTranscript(episode.turns, transcript.format) : renderChapters(episode.segments);
-  res.writeHead(200, {
-    'content-type': transcript ? transcript.contentType : CHAPTERS_CONTENT_TYPE,
-    'content-length': Buffer.byteLength(body),
-    'content-disposition': contentDisposition(`${episode.id}.${ext}`),
-    // Web players fetch these cross-origin.
-    'access-control-allow-origin': '*',
-  });
-  res.end(body);
-}
-
-/**
- * `inline` with the file name: plain ASCII in `filename`, the exact name in `filename*` (RFC 6266): ids keep
- * non-Latin letters (`юлия-ким`), and a header value with them would be refused by Node.
- *
- * @example
- * contentDisposition('юлия-ким-ep1.vtt') // inline; filename="____-___-ep1.vtt"; filename*=UTF-8''%D1%8E…
- */
-export function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return ascii === name
-    ? `inline; filename="${name}"`
-    : `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
