@@ -31,6 +31,28 @@ export interface ReloadSummary {
   readonly ms: number;
 }
 
+/**
+ * Told of each reload as it starts (metrics, a trace span); the function it returns is told how the reload ended.
+ * Coalesced calls share one reload and are told once.
+ */
+export type ReloadObserver = () => (ended: { readonly summary: ReloadSummary } | { readonly error: unknown }) => void;
+
+/** Runs a reload, telling the observers when it starts and how it ends. */
+async function observed(
+  observers: readonly ReloadObserver[],
+  run: () => Promise<ReloadSummary>,
+): Promise<ReloadSummary> {
+  const ended = observers.map((observer) => observer());
+  try {
+    const summary = await run();
+    for (const end of ended) end({ summary });
+    return summary;
+  } catch (error) {
+    for (const end of ended) end({ error });
+    throw error;
+  }
+}
+
 function statOrNull(file: string): { size: number; mtimeMs: number } | null {
   try {
     return statSync(file);
@@ -45,6 +67,7 @@ export class ArchiveStore {
   private readonly lastGood = new Map<string, ParsedSegment>();
   private running: Promise<ReloadSummary> | null = null;
   private again = false;
+  private readonly observers: ReloadObserver[] = [];
   /** How many archives have been built, the first load included. */
   loads = 0;
 
@@ -58,6 +81,11 @@ export class ArchiveStore {
     return this.current;
   }
 
+  /** Observes every reload from now on. */
+  observe(observer: ReloadObserver): void {
+    this.observers.push(observer);
+  }
+
   /**
    * Loads the folder again. Calls that arrive while a reload runs are coalesced into one more reload after it.
    *
@@ -69,7 +97,7 @@ export class ArchiveStore {
       this.again = true;
       return this.running;
     }
-    this.running = this.rebuild().finally(() => {
+    this.running = observed(this.observers, () => this.rebuild()).finally(() => {
       this.running = null;
       if (this.again) {
         this.again = false;
