@@ -263,18 +263,29 @@ function failed(span: Span, error: unknown): void {
 }
 
 class ServerSpan implements RequestSpan {
+  /** The innermost child span still open (search runs inside execute), else the server span's context. */
+  private current: OtelContext;
+
   constructor(
     private readonly tracer: Tracer,
     private readonly otel: Span,
     private readonly context: OtelContext,
-  ) {}
+  ) {
+    this.current = context;
+  }
 
   run<T>(fn: () => T): T {
     return context.with(this.context, fn);
   }
 
   span(name: string): TraceSpan {
-    return new ChildSpan(this.tracer.startSpan(name, { kind: SpanKind.INTERNAL }, this.context));
+    const parent = this.current;
+    const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL }, parent);
+    const own = trace.setSpan(parent, span);
+    this.current = own;
+    return new ChildSpan(span, () => {
+      if (this.current === own) this.current = parent;
+    });
   }
 
   end(status: number, answer: GraphQLAnswer | null): void {
@@ -302,7 +313,10 @@ class ServerSpan implements RequestSpan {
 }
 
 class ChildSpan implements TraceSpan {
-  constructor(private readonly otel: Span) {}
+  constructor(
+    private readonly otel: Span,
+    private readonly ended: () => void,
+  ) {}
 
   setAttribute(key: string, value: string | number | boolean): void {
     this.otel.setAttribute(key, value);
@@ -311,5 +325,6 @@ class ChildSpan implements TraceSpan {
   end(error?: unknown): void {
     if (error !== undefined && error !== null) failed(this.otel, error);
     this.otel.end();
+    this.ended();
   }
 }
