@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fromDist } from './production.js';
 
 // The build, as `npm start` runs it (bench/run.ts built it before starting this process).
-const { listTranscriptFiles, loadArchive } = await fromDist<typeof import('../src/archive/index.js')>('archive/index.js');
+const { listTranscriptFiles, loadArchive } =
+  await fromDist<typeof import('../src/archive/index.js')>('archive/index.js');
 const { createSchema } = await fromDist<typeof import('../src/schema.js')>('schema.js');
 
 const [mode, dir] = process.argv.slice(2);

@@ -33,6 +33,22 @@ export interface Outcome {
   operation?: 'query' | 'mutation' | 'subscription';
   /** GraphQL errors in the answer; null until Apollo sent one. */
   errors: number | null;
+  /** The operation's name, once Apollo resolved it (null: anonymous). */
+  operationName?: string | null;
+  /** `extensions.code` of each error in the answer, as Apollo formatted them (for metrics and traces). */
+  codes?: readonly string[];
+}
+
+/** A span of work inside the request's trace; null from `RequestTrace.span` when tracing is off. */
+export interface TraceSpan {
+  setAttribute(key: string, value: string | number | boolean): void;
+  /** Ends the span; with an error, marks it failed. */
+  end(error?: unknown): void;
+}
+
+/** Child spans of the request's trace, for work worth seeing in it (parse, validate, execute, search). */
+export interface RequestTrace {
+  span(name: string): TraceSpan | null;
 }
 
 export interface Context {
@@ -42,12 +58,15 @@ export interface Context {
   readonly outcome?: Outcome;
   /** Told of each batch of look-ups (DataLoader batches, and `_entities`' synchronous passes). */
   readonly onBatch?: BatchObserver;
+  /** The request's trace, when the HTTP layer observes it. */
+  readonly trace?: RequestTrace;
 }
 
 export interface ContextOptions {
   /** Observe DataLoader batches. */
   readonly onBatch?: BatchObserver | undefined;
   readonly outcome?: Outcome;
+  readonly trace?: RequestTrace | undefined;
 }
 
 /** Called once per DataLoader batch: lets tests and metrics see how look-ups were batched. */
@@ -75,6 +94,7 @@ export function createContext(archive: Archive, options: ContextOptions = {}): C
     archive,
     ...(options.outcome ? { outcome: options.outcome } : {}),
     ...(onBatch ? { onBatch } : {}),
+    ...(options.trace ? { trace: options.trace } : {}),
     loaders: {
       series: loader('series', archive.seriesById),
       episode: loader('episode', archive.episodeById),

@@ -3,7 +3,7 @@
  * records. Files are read by src/archive/files.ts, the only module here that touches the file system; records are
  * built by build.ts; turns live in columns (turns.ts, arena.ts).
  */
-export { ArchiveStore, loadArchive, type LoadOptions, type ReloadSummary } from './store.js';
+export { ArchiveStore, loadArchive, type LoadOptions, type ReloadObserver, type ReloadSummary } from './store.js';
 export { listTranscriptFiles, readTranscript, TRANSCRIPT_FILE, type ReadOptions } from './files.js';
 export { watchArchive, type Watcher, type WatchOptions } from './watch.js';
 export { episodeId, turnId } from './build.js';

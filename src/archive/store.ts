@@ -33,6 +33,28 @@ export interface ReloadSummary {
   readonly ms: number;
 }
 
+/**
+ * Told of each reload as it starts (metrics, a trace span); the function it returns is told how the reload ended.
+ * Coalesced calls share one reload and are told once.
+ */
+export type ReloadObserver = () => (ended: { readonly summary: ReloadSummary } | { readonly error: unknown }) => void;
+
+/** Runs a reload, telling the observers when it starts and how it ends. */
+async function observed(
+  observers: readonly ReloadObserver[],
+  run: () => Promise<ReloadSummary>,
+): Promise<ReloadSummary> {
+  const ended = observers.map((observer) => observer());
+  try {
+    const summary = await run();
+    for (const end of ended) end({ summary });
+    return summary;
+  } catch (error) {
+    for (const end of ended) end({ error });
+    throw error;
+  }
+}
+
 export class ArchiveStore {
   private current: Archive | null = null;
   private readonly files = new Map<string, FileState>();
@@ -40,6 +62,7 @@ export class ArchiveStore {
   private running: Promise<ReloadSummary> | null = null;
   /** The reload queued behind the running one, shared by every call that arrives while it runs. */
   private queued: Promise<ReloadSummary> | null = null;
+  private readonly observers: ReloadObserver[] = [];
   /** How many archives have been built, the first load included. */
   loads = 0;
 
@@ -51,6 +74,11 @@ export class ArchiveStore {
   /** The archive to serve, or null before the first load finishes. */
   get archive(): Archive | null {
     return this.current;
+  }
+
+  /** Observes every reload from now on. */
+  observe(observer: ReloadObserver): void {
+    this.observers.push(observer);
   }
 
   /**
@@ -74,7 +102,7 @@ export class ArchiveStore {
       });
       return this.queued;
     }
-    this.running = this.rebuild().finally(() => {
+    this.running = observed(this.observers, () => this.rebuild()).finally(() => {
       this.running = null;
     });
     return this.running;

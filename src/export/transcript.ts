@@ -1,13 +1,20 @@
 /**
  * Transcripts for podcast apps and players: WebVTT, SRT, Podcasting 2.0 JSON and plain text, plus Podcasting 2.0
  * chapters. Times are seconds from the start of the recording, as the timecodes in the files are.
+ *
+ * Cue sizes follow the Podcasting 2.0 transcript guidance (podcast namespace, transcripts.md): WebVTT lines of at
+ * most 65 characters with the speaker in a `<v>` voice tag; SRT cards ("cues") of at most 2 lines of at most 32
+ * characters, a new card when the speaker changes, and the speaker's name followed by a colon at the start of
+ * that card only (SRT has no voice tag; naming every card would spend a short line on the name again and again).
  */
 import type { SegmentRecord, TurnRecord } from '../archive/types.js';
 
 export type TranscriptFormat = 'TEXT' | 'WEBVTT' | 'SRT' | 'JSON';
 
-/** Longest cue line, in characters, before a turn is split over more lines and cues. */
+/** Longest WebVTT cue line, in characters, before a turn is split over more lines and cues. */
 export const CUE_LINE_LENGTH = 65;
+/** Longest SRT line, in characters, the speaker's name included. */
+export const SRT_LINE_LENGTH = 32;
 /** Lines per cue. */
 const CUE_LINES = 2;
 
@@ -54,21 +61,31 @@ export function wrap(text: string, width = CUE_LINE_LENGTH): string[] {
   return lines;
 }
 
-/** Splits each turn into cues of at most two wrapped lines, sharing the turn's time by characters. */
-function cues(turns: readonly TurnRecord[]): Cue[] {
+/**
+ * Splits each turn into cues of at most two wrapped lines, sharing the turn's time by the characters spoken: a
+ * label put before the text (`label(turn)`, e.g. `Ana: `) takes room on the lines but no time.
+ */
+function cues(turns: readonly TurnRecord[], width: number, label: (turn: TurnRecord) => string = () => ''): Cue[] {
   const out: Cue[] = [];
   for (const turn of turns) {
-    const lines = wrap(turn.text);
-    const total = lines.reduce((n, l) => n + l.length, 0) || 1;
+    const prefix = label(turn);
+    const lines = wrap(prefix + turn.text, width);
+    // Spoken characters per line: the label's characters (and the space after each line) are not spoken.
+    let unspoken = prefix.length;
+    const spoken = lines.map((line) => {
+      const n = Math.max(0, line.length - unspoken);
+      unspoken = Math.max(0, unspoken - line.length - 1);
+      return n;
+    });
+    const total = spoken.reduce((n, l) => n + l, 0) || 1;
     const start = turn.start.seconds;
     const duration = turn.end.seconds - start;
     let done = 0;
     for (let i = 0; i < lines.length; i += CUE_LINES) {
-      const group = lines.slice(i, i + CUE_LINES);
       const from = start + (duration * done) / total;
-      done += group.reduce((n, l) => n + l.length, 0);
+      for (let k = i; k < i + CUE_LINES && k < lines.length; k++) done += spoken[k]!;
       const to = i + CUE_LINES >= lines.length ? turn.end.seconds : start + (duration * done) / total;
-      out.push({ start: from, end: to, speaker: turn.speaker.name, lines: group });
+      out.push({ start: from, end: to, speaker: turn.speaker.name, lines: lines.slice(i, i + CUE_LINES) });
     }
   }
   return out;
@@ -87,7 +104,7 @@ export function clock(seconds: number, separator: '.' | ',' = '.'): string {
 const escapeVtt = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function webvtt(turns: readonly TurnRecord[]): string {
-  const blocks = cues(turns).map((cue) => {
+  const blocks = cues(turns, CUE_LINE_LENGTH).map((cue) => {
     // A voice annotation is read as written up to '>' (character references are not decoded there), so only
     // '>' and line breaks need care.
     const voice = cue.speaker.replace(/>/g, '\u203a').replace(/[\r\n]+/g, ' ');
@@ -96,12 +113,17 @@ function webvtt(turns: readonly TurnRecord[]): string {
   return ['WEBVTT', ...blocks].join('\n\n') + '\n';
 }
 
+/** SRT: the speaker named (`Name: `) where the speaker changes, at the start of the turn's first card. */
 function srt(turns: readonly TurnRecord[]): string {
-  return cues(turns)
-    .map((cue, i) => {
-      const body = [`${cue.speaker}: ${cue.lines[0]}`, ...cue.lines.slice(1)].join('\n');
-      return `${i + 1}\n${clock(cue.start, ',')} --> ${clock(cue.end, ',')}\n${body}\n`;
-    })
+  let previous: TurnRecord['speaker'] | null = null;
+  const named = (turn: TurnRecord): string => {
+    const changed = turn.speaker !== previous;
+    previous = turn.speaker;
+    // One line: a name with a line break in it would end the card's text early.
+    return changed ? `${turn.speaker.name.replace(/\s+/g, ' ')}: ` : '';
+  };
+  return cues(turns, SRT_LINE_LENGTH, named)
+    .map((cue, i) => `${i + 1}\n${clock(cue.start, ',')} --> ${clock(cue.end, ',')}\n${cue.lines.join('\n')}\n`)
     .join('\n');
 }
 

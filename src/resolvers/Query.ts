@@ -14,14 +14,19 @@ export const Query: QueryResolvers = {
   turn: (_root, { id }, { archive }) => archive.turnById.get(id) ?? null,
   speakers: (_root, args, { archive }, info) => page(archive.speakers, args, info),
   speaker: (_root, { id }, { archive }) => archive.speakerById.get(id) ?? null,
-  search: (_root, { query: text, filter, first, after }, { archive }) => {
+  search: (_root, { query: text, filter, first, after }, { archive, trace }) => {
     const parsed = parseSearchQuery(text);
     if (!parsed.ok) throw badUserInput(`search query: ${parsed.reason}`, 'query');
     const { offset, limit } = readPaging(() => forwardWindow({ first, after }));
+    // The index look-up is the work worth a span in the request's trace (the edges below are cheap).
+    const span = trace?.span('transcripts.search') ?? null;
     const scope = searchScope(archive, filter);
     const { totalCount, hits } = scope
       ? archive.search.search(parsed.query, scope, offset, limit)
       : { totalCount: 0, hits: [] };
+    span?.setAttribute('transcripts.search.total', totalCount);
+    span?.setAttribute('transcripts.search.returned', hits.length);
+    span?.end();
     const edges = hits.map((hit, i) => ({
       cursor: encodeCursor(offset + i),
       node: archive.turns.at(hit.doc)!,

@@ -19,9 +19,14 @@ import { DocumentStore } from './document-store.js';
 import { createRequestHandler, Lifecycle } from './http.js';
 import { DEFAULT_LIMITS, formatErrorFor, queryLimits, type Limits } from './limits.js';
 import { logDiagnostics, type Logger } from './logger.js';
+import { Metrics, startMetricsServer } from './metrics.js';
+import { createObserver } from './observe.js';
 import { outcomePlugin } from './pipeline/apollo.js';
 import { PlannedOperations } from './pipeline/planned.js';
 import { ResponseCache } from './pipeline/response-cache.js';
+import { spansPlugin } from './pipeline/spans.js';
+import { startTelemetry, type Telemetry } from './telemetry.js';
+import { VERSION } from './version.js';
 
 export interface RunningServer {
   /** Where the archive comes from, and its reloads. */
@@ -34,6 +39,14 @@ export interface RunningServer {
   readonly apollo: ApolloServer<Context>;
   /** Planned execution of repeated operations, when on (its stats count planned answers and bail-outs). */
   readonly planned: PlannedOperations | undefined;
+  /** Apollo's parsed documents, when kept. */
+  readonly documents: DocumentStore | null;
+  /** Traces (TELEMETRY_OFF without an endpoint); stopped by `stop()` when the server started it. */
+  readonly telemetry: Telemetry;
+  /** Prometheus metrics, when on (`METRICS`). */
+  readonly metrics: Metrics | undefined;
+  /** The port `/metrics` is served on: `METRICS_PORT`'s, else the main one; undefined when metrics are off. */
+  readonly metricsPort: number | undefined;
   /**
    * Stops accepting connections, lets in-flight requests finish and their answers go out whole (within the
    * shutdown grace), closes idle keep-alive connections, and stops Apollo. Resolves with how many requests were
@@ -48,6 +61,8 @@ export interface StartOptions {
   readonly plugins?: readonly ApolloServerPlugin<Context>[];
   /** Observe DataLoader batches (tests, metrics). */
   readonly onBatch?: BatchObserver;
+  /** Traces from a telemetry already started; default: started from `config.tracing` (and stopped with the server). */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -64,6 +79,10 @@ export function createApollo(options: {
   limits?: Limits;
   /** Bytes of parsed documents kept (a bound, see DocumentStore); default CACHE_DEFAULTS.documents; 0: none. */
   documentCacheBytes?: number;
+  /** The store of parsed documents, when the caller wants to see it (metrics); default: one of documentCacheBytes. */
+  documentStore?: DocumentStore | null;
+  /** Spans for parse, validate and execute (only when tracing is on: a plugin costs every request). */
+  traced?: boolean;
   logger?: Logger;
   plugins?: readonly ApolloServerPlugin<Context>[];
 }): ApolloServer<Context> {
@@ -73,6 +92,7 @@ export function createApollo(options: {
     // (half of `_entities` with 1,000 representations, measured); the HTTP layer still sends `no-store`.
     ApolloServerPluginCacheControlDisabled(),
     outcomePlugin(),
+    ...(options.traced ? [spansPlugin()] : []),
   ];
   const introspection = options.introspection ?? !options.production;
   // The Sandbox, embedded at GET /graphql, opening with a tour of the graph; off with introspection.
@@ -90,7 +110,12 @@ export function createApollo(options: {
     validationRules: limits.validationRules,
     introspection,
     // Bounded by what documents really hold (Apollo's default counts their JSON, a fraction of it).
-    documentStore: documentBytes > 0 ? new DocumentStore(documentBytes) : null,
+    documentStore:
+      options.documentStore !== undefined
+        ? options.documentStore
+        : documentBytes > 0
+          ? new DocumentStore(documentBytes)
+          : null,
     // Persisted-query texts (APQ): strings, up to two bytes a character.
     cache: new InMemoryLRUCache<string>({
       maxSize: Math.max(1, Math.floor(documentBytes / 8)),
@@ -126,17 +151,38 @@ export async function startServer(config: Config, options: StartOptions): Promis
         maxCost: config.limits.maxCost,
       })
     : undefined;
+  const telemetry = options.telemetry ?? (await startTelemetry({ ...config.tracing, serviceVersion: VERSION, logger }));
+  const documents = config.documentCacheBytes > 0 ? new DocumentStore(config.documentCacheBytes) : null;
   const apollo = createApollo({
     production: config.production,
     introspection: config.introspection,
     limits: config.limits,
     documentCacheBytes: config.documentCacheBytes,
+    documentStore: documents,
+    traced: telemetry.enabled,
     logger,
     plugins: options.plugins ?? [],
   });
   await apollo.start();
   // Listen before loading, so probes see `starting` (503) instead of a refused connection.
   const store = new ArchiveStore(config.dataDir, config.maxFileBytes);
+  const cache = new ResponseCache(config.responseCacheBytes);
+  const metrics = config.metrics.enabled
+    ? new Metrics({
+        archive: () => store.archive,
+        responses: cache,
+        planned,
+        documents,
+        budgets: {
+          responses: config.responseCacheBytes,
+          plans: planned ? config.planCacheBytes : 0,
+          documents: config.documentCacheBytes,
+          entity_views: planned ? config.entityViewBytes : 0,
+        },
+      })
+    : undefined;
+  if (metrics) store.observe(metrics.reloads);
+  if (telemetry.enabled) store.observe(telemetry.reloads);
   const lifecycle = new Lifecycle();
   lifecycle.attach(httpServer);
   let watcher: Watcher | null = null;
@@ -149,12 +195,15 @@ export async function startServer(config: Config, options: StartOptions): Promis
       maxJsonDepth: config.maxJsonDepth,
       limits: config.limits,
       lifecycle,
-      cache: new ResponseCache(config.responseCacheBytes),
+      cache,
       ...(planned ? { planned } : {}),
       ...(config.routerSecret ? { routerSecret: config.routerSecret } : {}),
       ...(options.onBatch ? { onBatch: options.onBatch } : {}),
       onError: (error) => logger.error({ err: error }, 'request failed'),
       watch: () => watcher?.state ?? 'off',
+      observer: createObserver({ tracer: telemetry.enabled ? telemetry : undefined, metrics, logger }),
+      // On the main port unless it has a port of its own.
+      metrics: config.metrics.port === undefined ? metrics : undefined,
     }),
   );
   await new Promise<void>((resolve, reject) => {
@@ -162,6 +211,10 @@ export async function startServer(config: Config, options: StartOptions): Promis
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
+  const metricsServer =
+    metrics && config.metrics.port !== undefined
+      ? await startMetricsServer(metrics, config.metrics.port, config.host)
+      : undefined;
   const host =
     config.host === undefined || config.host === '::' || config.host === '0.0.0.0' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`;
@@ -172,6 +225,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     first = await store.reload();
   } catch (error) {
     await apollo.stop();
+    await metricsServer?.close();
+    if (!options.telemetry) await telemetry.shutdown();
     throw error;
   }
   logDiagnostics(logger, first.archive.diagnostics);
@@ -222,10 +277,17 @@ export async function startServer(config: Config, options: StartOptions): Promis
     },
     apollo,
     planned,
+    documents,
+    telemetry,
+    metrics,
+    metricsPort: metrics ? (metricsServer?.port ?? port) : undefined,
     stop: async () => {
       watcher?.close();
       const counts = await drain(httpServer, lifecycle, config.shutdownGraceMs);
       await apollo.stop();
+      await metricsServer?.close();
+      // After the last request: its spans go out with the rest.
+      if (!options.telemetry) await telemetry.shutdown();
       return counts;
     },
   };

@@ -50,6 +50,49 @@ export interface Config {
   readonly watch: boolean;
   /** How long SIGTERM waits for in-flight requests, in ms. `SHUTDOWN_GRACE_MS`, default 10000. */
   readonly shutdownGraceMs: number;
+  /** OpenTelemetry traces (the standard `OTEL_*` variables); off unless an endpoint is set. */
+  readonly tracing: TracingConfig;
+  /** Prometheus metrics at `GET /metrics`. */
+  readonly metrics: MetricsConfig;
+}
+
+/** The samplers of the OpenTelemetry specification's `OTEL_TRACES_SAMPLER`. */
+export const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
+export interface TracingConfig {
+  /**
+   * Where spans go (OTLP over HTTP): `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as given, else
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. Unset: no tracing, nothing is sent anywhere.
+   */
+  readonly endpoint: string | undefined;
+  /** `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` or `OTEL_EXPORTER_OTLP_PROTOCOL`, default `http/protobuf`. */
+  readonly protocol: 'http/protobuf' | 'http/json';
+  /** `OTEL_SERVICE_NAME`, default `transcript-subgraph`. */
+  readonly serviceName: string;
+  /** `OTEL_TRACES_SAMPLER`, default `parentbased_always_on` (a sampled router trace is always continued). */
+  readonly sampler: SamplerName;
+  /** `OTEL_TRACES_SAMPLER_ARG`: the ratio of the `traceidratio` samplers, 0 to 1, default 1. */
+  readonly samplerRatio: number;
+  /** `OTEL_SDK_DISABLED`: off even with an endpoint. */
+  readonly disabled: boolean;
+}
+
+export interface MetricsConfig {
+  /** `METRICS`, default on. */
+  readonly enabled: boolean;
+  /**
+   * `METRICS_PORT`: when set, `/metrics` is served on this port (same `HOST`), without the router secret, and not
+   * on the main port. Unset: on the main port, behind `ROUTER_SECRET` like every route but `/health`.
+   */
+  readonly port: number | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -121,5 +164,90 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     routerSecret: env.ROUTER_SECRET ? env.ROUTER_SECRET : undefined,
     watch: flag(env, 'WATCH', !production),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    tracing: readTracing(env),
+    metrics: readMetrics(env),
+  };
+}
+
+function url(env: NodeJS.ProcessEnv, name: string): URL | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw new Error(`${name} must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  }
+  return parsed;
+}
+
+function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, values: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(values as readonly string[]).includes(raw)) {
+    throw new Error(`${name} must be one of ${values.join(', ')}, got ${JSON.stringify(env[name])}`);
+  }
+  return raw as T;
+}
+
+/** The standard OpenTelemetry variables that concern traces (as the specification reads them, but strict). */
+function readTracing(env: NodeJS.ProcessEnv): TracingConfig {
+  const traces = url(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const base = url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  // The base endpoint gets the signal's path appended; the per-signal one is used as it is.
+  const endpoint = traces ? traces.href : base ? `${base.href.replace(/\/+$/, '')}/v1/traces` : undefined;
+  const protocols = ['http/protobuf', 'http/json'] as const;
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim()
+    ? oneOf(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', protocols, 'http/protobuf')
+    : oneOf(env, 'OTEL_EXPORTER_OTLP_PROTOCOL', protocols, 'http/protobuf');
+  const sampler = oneOf(env, 'OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on');
+  const rawRatio = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  const samplerRatio = rawRatio ? Number(rawRatio) : 1;
+  if (!(samplerRatio >= 0 && samplerRatio <= 1)) {
+    throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1, got ${JSON.stringify(rawRatio)}`);
+  }
+  return {
+    endpoint,
+    protocol,
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || 'transcript-subgraph',
+    sampler,
+    samplerRatio,
+    disabled: flag(env, 'OTEL_SDK_DISABLED', false),
+  };
+}
+
+function readMetrics(env: NodeJS.ProcessEnv): MetricsConfig {
+  const enabled = flag(env, 'METRICS', true);
+  const raw = env.METRICS_PORT?.trim();
+  const port = raw ? integer(env, 'METRICS_PORT', 0, 0, 65535) : undefined;
+  if (port !== undefined && port !== 0 && port === integer(env, 'PORT', 4001, 0, 65535)) {
+    throw new Error(`METRICS_PORT must differ from PORT, got ${port} for both`);
+  }
+  return { enabled, port };
+}
+
+/**
+ * The configuration as the startup line shows it: secrets replaced, credentials in URLs removed.
+ *
+ * @example
+ * redactedConfig(readConfig({ ROUTER_SECRET: 'x' })).routerSecret // '[redacted]'
+ */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const { endpoint } = config.tracing;
+  let shownEndpoint = endpoint;
+  if (endpoint) {
+    const parsed = new URL(endpoint);
+    if (parsed.username || parsed.password) {
+      parsed.username = parsed.password = '';
+      shownEndpoint = `${parsed.href} (credentials redacted)`;
+    }
+  }
+  return {
+    ...config,
+    routerSecret: config.routerSecret === undefined ? undefined : '[redacted]',
+    tracing: { ...config.tracing, endpoint: shownEndpoint },
   };
 }

@@ -31,6 +31,8 @@ export function documentBytes(document: DocumentNode): number {
  */
 export class DocumentStore implements KeyValueCache<DocumentNode> {
   private readonly cache: LRUCache<string, DocumentNode>;
+  /** Look-ups that found a document, and those that did not (for metrics). */
+  readonly stats = { hits: 0, misses: 0 };
 
   constructor(maxBytes: number) {
     this.cache = new LRUCache({
@@ -48,7 +50,10 @@ export class DocumentStore implements KeyValueCache<DocumentNode> {
   }
 
   async get(key: string): Promise<DocumentNode | undefined> {
-    return this.cache.get(key);
+    const document = this.cache.get(key);
+    if (document) this.stats.hits++;
+    else this.stats.misses++;
+    return document;
   }
 
   async set(key: string, value: DocumentNode): Promise<void> {

@@ -1,8 +1,9 @@
 /**
- * The HTTP layer: routes a request to `/health`, the access check, the GraphQL pipeline (src/server/pipeline/) or
- * the transcript and chapter downloads. Nothing a client sends can end the process: the request target is read
- * without throwing, every stage answers with data, and an error that still escapes is logged and answered with a
- * 500 for that request alone.
+ * The HTTP layer: routes a request to `/health`, the access check, the GraphQL pipeline (src/server/pipeline/),
+ * `/metrics` or the transcript and chapter downloads (downloads.ts). Nothing a client sends can end the process:
+ * the request target is read without throwing, every stage answers with data, and an error that still escapes is
+ * logged and answered with a 500 for that request alone. Each request is observed (observe.ts: its trace span,
+ * metrics) from its start to the end of its handling.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
@@ -13,8 +14,10 @@ import cors from 'cors';
 
 import type { Archive } from '../archive/types.js';
 import type { BatchObserver, Context } from '../context.js';
-import { CHAPTERS_CONTENT_TYPE, DOWNLOADS, renderChapters, renderTranscript } from '../export/transcript.js';
+import { sendDownload } from './downloads.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import { sendMetrics, type Metrics } from './metrics.js';
+import { NO_OBSERVER, routeOf, type ObservedRequest, type RequestObserver } from './observe.js';
 import { answerGraphQL, type GraphQLPipeline } from './pipeline/graphql.js';
 import type { PlannedOperations } from './pipeline/planned.js';
 import { sendJson } from './pipeline/respond.js';
@@ -42,6 +45,10 @@ export interface HttpOptions {
   readonly onError?: (error: unknown) => void;
   /** The live reload's state for `/health`: `off` when not given. */
   readonly watch?: () => 'ok' | 'off' | 'failed';
+  /** Told of every request: traces and metrics. */
+  readonly observer?: RequestObserver;
+  /** Served at `/metrics` (behind the router secret, as every route but `/health`); absent: 404. */
+  readonly metrics?: Metrics | undefined;
 }
 
 /**
@@ -123,19 +130,31 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     planned: options.planned,
     onBatch: options.onBatch,
   };
+  const observer = options.observer ?? NO_OBSERVER;
   return (req, res) => {
     options.lifecycle?.track(res);
-    handle(req, res).catch((error: unknown) => {
-      options.onError?.(error);
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' }, { close: true });
-      else res.destroy();
-    });
+    const target = parseTarget(req.url);
+    const observed = observer.start(req, target && routeOf(target.path), target?.path ?? '');
+    // Inside the request's trace context, so that log lines written for it (an error) carry its trace id.
+    observed.run(() =>
+      handle(req, res, target, observed)
+        .catch((error: unknown) => {
+          options.onError?.(error);
+          if (!res.headersSent) sendJson(res, 500, { error: 'internal server error' }, { close: true });
+          else res.destroy();
+        })
+        .then(() => observed.end(res.statusCode)),
+    );
   };
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  async function handle(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    target: ReturnType<typeof parseTarget>,
+    observed: ObservedRequest,
+  ): Promise<void> {
     // A client that resets mid-request makes the request emit 'error'; it must not be an unhandled one.
     req.on('error', () => undefined);
-    const target = parseTarget(req.url);
     if (target === null) return sendJson(res, 400, { error: 'malformed request target' }, { close: true });
     const route = target.path.replace(/\/+$/, '') || '/';
     if (route === '/health') return sendHealth(res, options.archive(), options.watch?.() ?? 'off');
@@ -145,9 +164,13 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
         errors: [{ message: 'router-authorization header missing or wrong', extensions: { code: 'UNAUTHENTICATED' } }],
       });
     }
-    if (route === '/graphql') return graphqlRoute(req, res, target.search);
+    if (route === '/graphql') return graphqlRoute(req, res, target.search, observed);
+    if (route === '/metrics' && options.metrics) return sendMetrics(options.metrics, req, res);
     const download = /^\/(transcripts|chapters)\/([^/]+)\.([a-z]+)$/.exec(route);
-    if (download) return sendDownload(res, options.archive(), download[1]!, download[2]!, download[3]!);
+    if (download) {
+      const shared = secret === null;
+      return sendDownload(req, res, options.archive(), download[1]!, download[2]!, download[3]!, { shared });
+    }
     if (route === '/') {
       res.writeHead(302, { location: '/graphql' }).end();
       return;
@@ -155,7 +178,12 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     return sendJson(res, 404, { error: `no route ${JSON.stringify(target.path.slice(0, 200))}` });
   }
 
-  async function graphqlRoute(req: http.IncomingMessage, res: http.ServerResponse, search: string): Promise<void> {
+  async function graphqlRoute(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    search: string,
+    observed: ObservedRequest,
+  ): Promise<void> {
     const archive = options.archive();
     if (!archive) return sendJson(res, 503, { error: 'the archive is still loading' });
     if (req.method === 'OPTIONS') {
@@ -168,7 +196,7 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
       // All that cors() does for a request that is not a preflight, with its default options.
       res.setHeader('access-control-allow-origin', '*');
     }
-    return answerGraphQL(pipeline, archive, req, res, search);
+    return answerGraphQL(pipeline, archive, req, res, search, observed);
   }
 }
 
@@ -207,49 +235,4 @@ function sendHealth(res: http.ServerResponse, archive: Archive | null, watch: 'o
   if (!archive) return sendJson(res, 503, { status: 'starting' });
   const { series, episodes, segments, turns, speakers, errors, warnings } = archive.stats;
   sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings, watch });
-}
-
-/** `GET /transcripts/<episode id>.vtt|srt|json|txt` and `GET /chapters/<episode id>.json`, for podcast apps. */
-function sendDownload(
-  res: http.ServerResponse,
-  archive: Archive | null,
-  kind: string,
-  rawId: string,
-  ext: string,
-): void {
-  if (!archive) return sendJson(res, 503, { status: 'starting' });
-  let id: string;
-  try {
-    id = decodeURIComponent(rawId);
-  } catch {
-    return sendJson(res, 400, { error: 'malformed episode id' });
-  }
-  const episode = archive.episodeById.get(id);
-  const transcript = kind === 'transcripts' ? DOWNLOADS[ext] : undefined;
-  if (!episode || (kind === 'transcripts' ? !transcript : ext !== 'json')) {
-    return sendJson(res, 404, { error: `no ${kind} for ${JSON.stringify(`${id}.${ext}`.slice(0, 200))}` });
-  }
-  const body = transcript ? renderTranscript(episode.turns, transcript.format) : renderChapters(episode.segments);
-  res.writeHead(200, {
-    'content-type': transcript ? transcript.contentType : CHAPTERS_CONTENT_TYPE,
-    'content-length': Buffer.byteLength(body),
-    'content-disposition': contentDisposition(`${episode.id}.${ext}`),
-    // Web players fetch these cross-origin.
-    'access-control-allow-origin': '*',
-  });
-  res.end(body);
-}
-
-/**
- * `inline` with the file name: plain ASCII in `filename`, the exact name in `filename*` (RFC 6266): ids keep
- * non-Latin letters (`юлия-ким`), and a header value with them would be refused by Node.
- *
- * @example
- * contentDisposition('юлия-ким-ep1.vtt') // inline; filename="____-___-ep1.vtt"; filename*=UTF-8''%D1%8E…
- */
-export function contentDisposition(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return ascii === name
-    ? `inline; filename="${name}"`
-    : `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

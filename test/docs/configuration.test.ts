@@ -25,7 +25,20 @@ function flat(value: unknown, prefix = ''): Map<string, unknown> {
   return out;
 }
 
-const PROBES = ['7', '1031', '65537', 'on', 'off', 'debug', '/tmp/probe', '127.0.0.9'];
+const PROBES = [
+  '7',
+  '1031',
+  '65537',
+  'on',
+  'off',
+  'debug',
+  '/tmp/probe',
+  '127.0.0.9',
+  'http://127.0.0.1:4318',
+  'http/json',
+  'always_off',
+  '0.5',
+];
 
 /** The settings a variable controls: those that change when it is set (to the first value it accepts). */
 function settingsOf(name: string): string[] {

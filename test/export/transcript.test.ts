@@ -6,7 +6,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { loadArchive } from '../../src/archive/index.js';
 import type { Archive, EpisodeRecord, TurnRecord } from '../../src/archive/types.js';
-import { CUE_LINE_LENGTH, renderChapters, renderTranscript, stamp, wrap } from '../../src/export/transcript.js';
+import {
+  CUE_LINE_LENGTH,
+  renderChapters,
+  renderTranscript,
+  SRT_LINE_LENGTH,
+  stamp,
+  wrap,
+} from '../../src/export/transcript.js';
 import { archiveOf, transcript } from '../helpers/archive.js';
 import { repoPath } from '../helpers/paths.js';
 
@@ -18,11 +25,13 @@ let real: EpisodeRecord;
 let late: Archive;
 beforeAll(async () => {
   real = (await loadArchive(repoPath('data'))).episodes[0]!;
-  // Past the first hour, text that needs escaping in WebVTT, and a word longer than a cue line.
+  // Past the first hour, text that needs escaping in WebVTT, a word longer than a cue line, and the same speaker
+  // twice in a row.
   late = await archiveOf({
     'late.md': transcript({ series: 'Late Show', episode: 1, chunk: 1, fps: 25 }, [
       ['00:59:58:00', '01:00:04:12', 'Ana & Bo', 'Short one & a <tag>.'],
       ['01:00:05:00', '01:00:30:00', 'Bo', `${'word '.repeat(40)}${'x'.repeat(80)} end`],
+      ['01:00:31:00', '01:00:33:00', 'Bo', 'Still Bo here.'],
     ]),
   });
 });
@@ -81,22 +90,45 @@ describe('WebVTT', () => {
 });
 
 describe('SRT', () => {
-  it('parses back: numbered cues, HH:MM:SS,mmm, the speaker prefixed to every cue', () => {
+  /** Whether a turn starts a new speaker (the first turn does). */
+  const changes = (turns: readonly TurnRecord[], i: number) => i === 0 || turns[i - 1]!.speaker !== turns[i]!.speaker;
+
+  it('parses back: numbered cards, HH:MM:SS,mmm, the times and text of every turn', () => {
     for (const turns of [real.turns.slice(), late.turns.slice()]) {
       const srt = renderTranscript(turns, 'SRT');
       expect(srt).toMatch(/^1\n\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}\n/);
       const cues = new SrtParser().fromSrt(srt);
       expect(cues.map((c) => c.id)).toEqual(cues.map((_, i) => String(i + 1)));
       const groups = byTurn(turns, cues, (c) => c.startSeconds);
-      turns.forEach((turn, i) => {
+      turns.forEach((t, i) => {
         const group = groups[i]!;
-        expect(group[0]!.startSeconds).toBeCloseTo(ms(turn.start.seconds), 3);
-        expect(group.at(-1)!.endSeconds).toBeCloseTo(ms(turn.end.seconds), 3);
-        const prefix = `${turn.speaker.name}: `;
-        for (const cue of group) expect(cue.text.startsWith(prefix)).toBe(true);
-        expect(group.map((c) => c.text.slice(prefix.length).replace(/\n/g, ' ')).join(' ')).toBe(turn.text);
+        expect(group[0]!.startSeconds).toBeCloseTo(ms(t.start.seconds), 3);
+        expect(group.at(-1)!.endSeconds).toBeCloseTo(ms(t.end.seconds), 3);
+        for (let k = 1; k < group.length; k++) expect(group[k]!.startSeconds).toBeCloseTo(group[k - 1]!.endSeconds, 3);
+        const prefix = changes(turns, i) ? `${t.speaker.name}: ` : '';
+        expect(group[0]!.text.startsWith(prefix)).toBe(true);
+        expect(group.map((c) => c.text.replace(/\n/g, ' ')).join(' ')).toBe(prefix + t.text);
       });
     }
+  });
+
+  it('follows the Podcasting 2.0 guidance: 2 lines of 32 characters, the speaker named when the speaker changes', () => {
+    for (const turns of [real.turns.slice(), late.turns.slice()]) {
+      const cues = new SrtParser().fromSrt(renderTranscript(turns, 'SRT'));
+      for (const cue of cues) {
+        const lines = cue.text.split('\n');
+        expect(lines.length).toBeLessThanOrEqual(2);
+        // Only a single word longer than a line may pass it (it cannot be broken).
+        for (const line of lines) if (line.length > SRT_LINE_LENGTH) expect(line).not.toContain(' ');
+      }
+      const named = cues.filter((c) => turns.some((t) => c.text.startsWith(`${t.speaker.name}: `)));
+      expect(named).toHaveLength(turns.filter((_, i) => changes(turns, i)).length);
+    }
+    // Bo's second turn in a row is not named again.
+    expect(renderTranscript(late.turns, 'SRT')).toMatch(/\nStill Bo here\.\n$/);
+    expect(renderTranscript(late.turns, 'SRT')).toMatch(
+      /^1\n00:59:58,000 --> 01:00:04,480\nAna & Bo: Short one & a <tag>\.\n/,
+    );
   });
 });
 

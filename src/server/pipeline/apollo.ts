@@ -28,11 +28,15 @@ export function outcomePlugin(): ApolloServerPlugin<Context> {
       const outcome = contextValue.outcome;
       if (!outcome) return;
       return {
-        async didResolveOperation({ operation }) {
+        async didResolveOperation({ operation, operationName }) {
           if (operation) outcome.operation = operation.operation;
+          outcome.operationName = operationName;
         },
         async willSendResponse({ response }) {
-          outcome.errors = response.body.kind === 'single' ? (response.body.singleResult.errors?.length ?? 0) : null;
+          const errors = response.body.kind === 'single' ? (response.body.singleResult.errors ?? []) : null;
+          outcome.errors = errors?.length ?? null;
+          // The codes as formatted for the client (a limit's own code included), for metrics and traces.
+          if (errors?.length) outcome.codes = errors.map((e) => String(e.extensions?.code ?? 'UNKNOWN'));
         },
       };
     },

@@ -12,6 +12,8 @@ export interface BodyRefusal {
   readonly status: 400 | 413;
   readonly message: string;
   readonly close: boolean;
+  /** The limit that refused the body, when one did (for metrics and traces). */
+  readonly limit?: 'MAX_BODY_BYTES_EXCEEDED' | 'MAX_JSON_DEPTH_EXCEEDED';
 }
 
 export type BodyText = { readonly ok: true; readonly text: string } | BodyRefusal;
@@ -22,6 +24,7 @@ const tooLarge = (limit: number): BodyRefusal => ({
   status: 413,
   message: `request body over ${limit} bytes`,
   close: true,
+  limit: 'MAX_BODY_BYTES_EXCEEDED',
 });
 
 /**
@@ -109,7 +112,13 @@ export function parseBody(text: string, contentType: string | undefined, maxDept
   if (!JSON_TYPE.test(contentType ?? '')) return { ok: true, value: text };
   if (text.trim() === '') return { ok: true, value: undefined };
   if (jsonNestsDeeper(text, maxDepth)) {
-    return { ok: false, status: 400, message: `request body nests deeper than ${maxDepth} levels`, close: false };
+    return {
+      ok: false,
+      status: 400,
+      message: `request body nests deeper than ${maxDepth} levels`,
+      close: false,
+      limit: 'MAX_JSON_DEPTH_EXCEEDED',
+    };
   }
   try {
     return { ok: true, value: JSON.parse(text) as unknown };

@@ -58,8 +58,8 @@ export class PlannedOperations {
   private readonly budgets = new WeakMap<Archive, ViewBudget>();
   private readonly viewBytes: number;
   private readonly maxCost: number;
-  /** Requests answered by a plan, and requests a plan handed back to Apollo. */
-  readonly stats = { planned: 0, bailed: 0 };
+  /** Requests answered by a plan, requests a plan handed back to Apollo, and requests with no plan to run. */
+  readonly stats = { planned: 0, bailed: 0, missed: 0 };
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -85,6 +85,12 @@ export class PlannedOperations {
   /** Bytes the plans and their keys hold now (estimated, as the bound counts them). */
   get bytes(): number {
     return this.plans.calculatedSize + this.headersByAccept.calculatedSize;
+  }
+
+  /** Bytes of entity views kept for an archive (as its budget counts them). */
+  viewBytesUsed(archive: Archive): number {
+    const budget = this.budgets.get(archive);
+    return budget ? this.viewBytes - budget.remaining : 0;
   }
 
   private budget(archive: Archive): ViewBudget | null {
@@ -140,11 +146,14 @@ export class PlannedOperations {
     body: PlannableBody,
     accept: string,
     contextValue: { readonly archive: Archive },
-  ): Promise<{ headers: Readonly<Record<string, string>>; body: Buffer } | null> {
+  ): Promise<{ headers: Readonly<Record<string, string>>; body: Buffer; operationName: string | null } | null> {
     const key = PlannedOperations.key(body.query, body.operationName);
     const entry = key === null ? undefined : this.plans.get(key);
     const headers = this.headersByAccept.get(accept);
-    if (!entry?.plan || !headers) return null;
+    if (!entry?.plan || !headers) {
+      this.stats.missed++;
+      return null;
+    }
     try {
       if (
         entry.variableCost &&
@@ -162,7 +171,7 @@ export class PlannedOperations {
             ? jsonBytes(result.data, '{"data":', '}\n')
             : Buffer.from(JSON.stringify({ data: result.data }) + '\n', 'utf8');
         this.stats.planned++;
-        return { headers, body: answer };
+        return { headers, body: answer, operationName: entry.plan.operation.name?.value ?? null };
       }
     } catch {
       // Never expected (runPlan does not throw); if it happens, Apollo answers instead.

@@ -15,6 +15,8 @@ export interface CachedResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
+  /** The operation's name (null: anonymous), for metrics and traces of the hits. */
+  readonly operationName: string | null;
 }
 
 export interface HeaderReader {
@@ -41,6 +43,8 @@ export function answerIsReusable(headers: HeaderReader): boolean {
 
 export class ResponseCache {
   private readonly caches = new WeakMap<Archive, LRUCache<string, CachedResponse>>();
+  /** Look-ups that found an answer, and those that did not (for metrics). */
+  readonly stats = { hits: 0, misses: 0 };
 
   /** @param maxBytes bytes of bodies, keys and entries kept per archive; 0 turns the cache off. */
   constructor(private readonly maxBytes: number) {}
@@ -69,16 +73,26 @@ export class ResponseCache {
   }
 
   get(archive: Archive, key: string): CachedResponse | undefined {
-    return this.caches.get(archive)?.get(key);
+    const hit = this.caches.get(archive)?.get(key);
+    if (hit) this.stats.hits++;
+    else this.stats.misses++;
+    return hit;
   }
 
-  /** Keeps a clean answer (the caller knows it is one: 200, no errors). */
-  set(archive: Archive, key: string, headers: Iterable<[string, string]>, answer: string | Buffer): void {
+  /** Keeps a clean answer (the caller knows it is one: 200, no errors) to a query named `operationName`. */
+  set(
+    archive: Archive,
+    key: string,
+    headers: Iterable<[string, string]>,
+    answer: string | Buffer,
+    operationName: string | null = null,
+  ): void {
     const body = typeof answer === 'string' ? Buffer.from(answer) : answer;
     const response: CachedResponse = {
       status: 200,
       headers: { ...Object.fromEntries(headers), 'content-length': String(body.length), 'x-response-cache': 'hit' },
       body: ownBytes(body),
+      operationName,
     };
     let cache = this.caches.get(archive);
     if (!cache) {
