@@ -37,8 +37,20 @@ export interface GraphQLPipeline {
   readonly onBatch?: BatchObserver | undefined;
 }
 
+/** A request as the stages see it, once its body is read. */
+interface GraphQLRequest {
+  readonly req: http.IncomingMessage;
+  readonly search: string;
+  /** The parsed body of a POST (`undefined` for GET). */
+  readonly body: unknown;
+  /** The response cache's key, or null when the request must not be served from it. */
+  readonly cacheKey: string | null;
+  /** The body, when the planned path may take it. */
+  readonly plannable: PlannableBody | null;
+}
+
 /**
- * Answers one request to `/graphql` from `archive`.
+ * Answers one request to `/graphql` from `archive`: each stage in turn answers it or hands it on.
  *
  * @example
  * await answerGraphQL(pipeline, archive, req, res, url.search, observed);
@@ -51,72 +63,114 @@ export async function answerGraphQL(
   search: string,
   observed: ObservedRequest,
 ): Promise<void> {
-  const post = req.method === 'POST';
-  let body: unknown;
-  let cacheKey: string | null = null;
-  let plannable: PlannableBody | null = null;
-  if (post) {
-    const text = await readBody(req, pipeline.maxBodyBytes);
-    if (!text.ok) return refuse(res, observed, text.status, text.message, 'BAD_REQUEST', text);
-    const headers = headerReader(req);
-    // Before anything else is built for the request: a hit is a map read and a write.
-    cacheKey = pipeline.cache?.key(headers, text.text) ?? null;
-    const hit = cacheKey === null ? undefined : pipeline.cache!.get(archive, cacheKey);
-    if (hit) {
-      observed.answered({ path: 'cache', operationName: hit.operationName, operationType: 'query' });
-      res.writeHead(hit.status, hit.headers).end(hit.body);
-      return;
-    }
-    const parsed = parseBody(text.text, req.headers['content-type'], pipeline.maxJsonDepth);
-    if (!parsed.ok) return refuse(res, observed, parsed.status, parsed.message, 'BAD_REQUEST', parsed);
-    body = parsed.value;
-    // A plan makes no federated trace (ftv1): requests for one, like everything not reusable, go to Apollo.
-    plannable = pipeline.planned && answerIsReusable(headers) ? plannableBody(body) : null;
-    if (plannable) {
-      const answer = await pipeline.planned!.answer(
-        plannable,
-        req.headers.accept ?? '',
-        createContext(archive, { onBatch: pipeline.onBatch, trace: observed.trace }),
-      );
-      if (answer) {
-        const { operationName } = answer;
-        observed.answered({ path: 'plan', operationName, operationType: 'query' });
-        // A length, as Node sets it for Apollo's one-piece answer; the same bytes go to the cache.
-        res.writeHead(200, { ...answer.headers, 'content-length': answer.body.length }).end(answer.body);
-        if (cacheKey !== null) {
-          pipeline.cache!.set(archive, cacheKey, Object.entries(answer.headers), answer.body, operationName);
-        }
-        return;
-      }
-    }
-  }
-  // Counted before Apollo parses: a document past the limit is never parsed.
-  const query = queryOf(post ? body : null, search);
-  const refusal = query === null ? null : checkTokens(query, pipeline.limits);
-  if (refusal) return refuse(res, observed, 400, refusal.message, refusal.code, { limit: refusal.code });
+  const read = await readRequest(pipeline, req, search, archive, res, observed);
+  if (read === 'answered') return;
+  if (await answerFromPlan(pipeline, archive, read, res, observed)) return;
+  if (refuseOverTokenLimit(pipeline, read, res, observed)) return;
+  await answerFromApollo(pipeline, archive, read, res, observed);
+}
 
+/**
+ * The body stage, with the response cache right after it: a POST's body is read within the byte limit, looked up in
+ * the cache (a hit is a map read and a write, before anything else is built), then parsed within the depth limit.
+ */
+async function readRequest(
+  pipeline: GraphQLPipeline,
+  req: http.IncomingMessage,
+  search: string,
+  archive: Archive,
+  res: http.ServerResponse,
+  observed: ObservedRequest,
+): Promise<GraphQLRequest | 'answered'> {
+  if (req.method !== 'POST') return { req, search, body: undefined, cacheKey: null, plannable: null };
+  const text = await readBody(req, pipeline.maxBodyBytes);
+  if (!text.ok) return refuse(res, observed, text.status, text.message, 'BAD_REQUEST', text);
+  const headers = headerReader(req);
+  const cacheKey = pipeline.cache?.key(headers, text.text) ?? null;
+  const hit = cacheKey === null ? undefined : pipeline.cache!.get(archive, cacheKey);
+  if (hit) {
+    observed.answered({ path: 'cache', operationName: hit.operationName, operationType: 'query' });
+    res.writeHead(hit.status, hit.headers).end(hit.body);
+    return 'answered';
+  }
+  const parsed = parseBody(text.text, req.headers['content-type'], pipeline.maxJsonDepth);
+  if (!parsed.ok) return refuse(res, observed, parsed.status, parsed.message, 'BAD_REQUEST', parsed);
+  // A plan makes no federated trace (ftv1): requests for one, like everything not reusable, go to Apollo.
+  const plannable = pipeline.planned && answerIsReusable(headers) ? plannableBody(parsed.value) : null;
+  return { req, search, body: parsed.value, cacheKey, plannable };
+}
+
+/** The planned stage: a repeat of an operation Apollo accepted, answered from its plan (and kept in the cache). */
+async function answerFromPlan(
+  pipeline: GraphQLPipeline,
+  archive: Archive,
+  request: GraphQLRequest,
+  res: http.ServerResponse,
+  observed: ObservedRequest,
+): Promise<boolean> {
+  if (!request.plannable) return false;
+  const answer = await pipeline.planned!.answer(
+    request.plannable,
+    request.req.headers.accept ?? '',
+    createContext(archive, { onBatch: pipeline.onBatch, trace: observed.trace }),
+  );
+  if (!answer) return false;
+  const { operationName } = answer;
+  observed.answered({ path: 'plan', operationName, operationType: 'query' });
+  // A length, as Node sets it for Apollo's one-piece answer; the same bytes go to the cache.
+  res.writeHead(200, { ...answer.headers, 'content-length': answer.body.length }).end(answer.body);
+  if (request.cacheKey !== null) {
+    pipeline.cache!.set(archive, request.cacheKey, Object.entries(answer.headers), answer.body, operationName);
+  }
+  return true;
+}
+
+/** The token limit, counted before Apollo parses: a document past it is never parsed. */
+function refuseOverTokenLimit(
+  pipeline: GraphQLPipeline,
+  request: GraphQLRequest,
+  res: http.ServerResponse,
+  observed: ObservedRequest,
+): boolean {
+  const query = queryOf(request.body ?? null, request.search);
+  const refusal = query === null ? null : checkTokens(query, pipeline.limits);
+  if (!refusal) return false;
+  refuse(res, observed, 400, refusal.message, refusal.code, { limit: refusal.code });
+  return true;
+}
+
+/**
+ * The Apollo stage: parse, validation with the other limits, cost, execution. A clean answer (200, a query, no
+ * errors, as Apollo's plugin recorded) teaches the planner and the cache.
+ */
+async function answerFromApollo(
+  pipeline: GraphQLPipeline,
+  archive: Archive,
+  request: GraphQLRequest,
+  res: http.ServerResponse,
+  observed: ObservedRequest,
+): Promise<void> {
   const outcome: Outcome = { errors: null };
-  const answer = await runApollo(pipeline.apollo, req, {
-    search,
-    body,
+  const answer = await runApollo(pipeline.apollo, request.req, {
+    search: request.search,
+    body: request.body,
     context: createContext(archive, { onBatch: pipeline.onBatch, outcome, trace: observed.trace }),
   });
-  observed.answered(apolloAnswer(outcome, post ? body : null, search));
+  observed.answered(apolloAnswer(outcome, request.body ?? null, request.search));
   for (const [key, value] of answer.headers) res.setHeader(key, value);
   res.statusCode = answer.status;
-  if (answer.body.kind === 'complete') {
-    res.end(answer.body.string);
-    if (answer.clean) {
-      if (plannable) pipeline.planned!.learn(plannable, req.headers.accept ?? '', answer.headers);
-      if (cacheKey !== null) {
-        const name = outcome.operationName ?? null;
-        pipeline.cache!.set(archive, cacheKey, answer.headers, answer.body.string, name);
-      }
-    }
+  if (answer.body.kind !== 'complete') {
+    for await (const chunk of answer.body.asyncIterator) res.write(chunk);
+    res.end();
     return;
   }
-  for await (const chunk of answer.body.asyncIterator) res.write(chunk);
-  res.end();
+  res.end(answer.body.string);
+  if (!answer.clean) return;
+  if (request.plannable) pipeline.planned!.learn(request.plannable, request.req.headers.accept ?? '', answer.headers);
+  if (request.cacheKey !== null) {
+    const name = outcome.operationName ?? null;
+    pipeline.cache!.set(archive, request.cacheKey, answer.headers, answer.body.string, name);
+  }
 }
 
 /** A refusal by the pipeline itself: the answer, and what the observation needs to know of it. */
@@ -127,9 +181,10 @@ function refuse(
   message: string,
   code: string,
   options: { readonly close?: boolean; readonly limit?: string | undefined },
-): void {
+): 'answered' {
   observed.answered({ path: 'refused', errorCodes: [code], limit: options.limit });
   sendGraphQLError(res, status, message, code, { close: options.close ?? false });
+  return 'answered';
 }
 
 /** What Apollo's answer was, from its plugin's record; the operation name as requested if Apollo did not resolve one. */
