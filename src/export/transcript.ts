@@ -9,7 +9,10 @@
  */
 import type { SegmentRecord, TurnRecord } from '../archive/types.js';
 
-export type TranscriptFormat = 'TEXT' | 'WEBVTT' | 'SRT' | 'JSON';
+// The schema's enum, as GraphQL Code Generator writes it: a format added to the SDL must be rendered here.
+import type { TranscriptFormat } from '../__generated__/resolvers-types.js';
+
+export type { TranscriptFormat };
 
 /** Longest WebVTT cue line, in characters, before a turn is split over more lines and cues. */
 export const CUE_LINE_LENGTH = 65;

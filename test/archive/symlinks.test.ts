@@ -71,7 +71,7 @@ describe('symbolic links out of the data folder', () => {
 
   it('never shows the outside file in the API', async () => {
     symlinkSync(path.join(outside, 'secret.md'), path.join(dir, 'innocent.md'));
-    const server = await startTestServer(dir);
+    const server = await startTestServer({ dataDir: dir });
     try {
       const answers = await Promise.all([
         gql(server.url, '{ allSeries { id title } segments(first: 100) { nodes { id title } } }'),

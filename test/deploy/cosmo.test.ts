@@ -49,7 +49,7 @@ describe('Cosmo router config (deploy/cosmo/config.yaml)', () => {
   describe('the header it sets', () => {
     let server: RunningServer;
     beforeAll(async () => {
-      server = await startTestServer(repoPath('data'), undefined, [], { routerSecret: 'from-the-secret' });
+      server = await startTestServer({ dataDir: repoPath('data'), config: { routerSecret: 'from-the-secret' } });
     });
     afterAll(async () => {
       await server.stop();

@@ -171,7 +171,7 @@ describe('Dockerfile', () => {
     let server: RunningServer;
     let starting: http.Server;
     beforeAll(async () => {
-      server = await startTestServer(repoPath('data'));
+      server = await startTestServer({ dataDir: repoPath('data') });
       // What /health answers while the archive loads.
       starting = http.createServer((_req, res) => res.writeHead(503).end('{"status":"starting"}'));
       await new Promise<void>((resolve) => starting.listen(0, '127.0.0.1', resolve));

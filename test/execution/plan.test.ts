@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArchive } from '../../src/archive/index.js';
 import type { Archive } from '../../src/archive/types.js';
 import { createContext } from '../../src/context.js';
-import { Fragment, jsonBytes, planOperation, runPlan } from '../../src/execution/plan.js';
+import { RawJson, jsonBytes, planOperation, runPlan } from '../../src/execution/plan.js';
 
 const toJson = (value: unknown): string => jsonBytes(value).toString('utf8');
 import { createSchema } from '../../src/schema.js';
@@ -185,7 +185,7 @@ describe('planned execution', () => {
           expect(JSON.stringify({ data: planned!.ok ? planned!.data : null })).toBe(JSON.stringify(reference));
           for (const v of viewed) expect(v.ok && `{"data":${toJson(v.data)}}`).toBe(JSON.stringify(reference));
           answered++;
-          if (viewed[1]!.ok && viewed[1]!.fragments > 0) reused++;
+          if (viewed[1]!.ok && viewed[1]!.rawJson > 0) reused++;
         }
       }),
       { numRuns: Number(process.env.PLAN_FUZZ_RUNS ?? 400) },
@@ -212,7 +212,7 @@ describe('planned execution', () => {
     };
     const { reference, planned } = await both(op);
     expect(reference.errors).toBeUndefined();
-    expect(planned).toEqual({ ok: true, data: reference.data, fragments: 0 });
+    expect(planned).toEqual({ ok: true, data: reference.data, rawJson: 0 });
     expect((planned as unknown as { data: { _entities: unknown[] } }).data._entities[1]).toBeNull();
   });
 
@@ -267,7 +267,7 @@ describe('planned execution', () => {
     expect(await runPlan(plan, createContext(archive), { id })).toEqual({
       ok: true,
       data: { segment: { id } },
-      fragments: 0,
+      rawJson: 0,
     });
   });
 
@@ -283,7 +283,7 @@ describe('planned execution', () => {
     const spent = 1e6 - roomy.remaining;
     // The segment and each of its turns: one view each.
     expect(spent).toBeGreaterThan(0);
-    expect(first.ok && first.data.segment).toBeInstanceOf(Fragment);
+    expect(first.ok && first.data.segment).toBeInstanceOf(RawJson);
     const again = await runPlan(literal, createContext(archive), {}, roomy);
     expect(roomy.remaining).toBe(1e6 - spent);
     expect(again.ok && toJson(again.data)).toBe(first.ok && toJson(first.data));
@@ -296,6 +296,6 @@ describe('planned execution', () => {
     const untouched = { remaining: 1e6 };
     const withVariables = await runPlan(variable, createContext(archive), { f: 'TEXT', id: segment.id }, untouched);
     expect(untouched.remaining).toBe(1e6);
-    expect(withVariables.ok && withVariables.fragments).toBe(0);
+    expect(withVariables.ok && withVariables.rawJson).toBe(0);
   });
 });

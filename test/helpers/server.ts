@@ -5,15 +5,30 @@ import type { ApolloServerPlugin } from '@apollo/server';
 
 import type { BatchObserver, Context } from '../../src/context.js';
 
-/** Starts the real subgraph on 127.0.0.1 and an ephemeral port; the caller stops it. */
-export function startTestServer(
-  dataDir: string,
-  onBatch?: BatchObserver,
-  plugins: ApolloServerPlugin<Context>[] = [],
-  overrides: Partial<Config> = {},
-): Promise<RunningServer> {
-  const config = { ...readConfig({}), port: 0, host: '127.0.0.1', dataDir, ...overrides };
-  return startServer(config, { logger: createLogger('silent'), plugins, ...(onBatch ? { onBatch } : {}) });
+export interface TestServerOptions {
+  /** The folder to serve. */
+  readonly dataDir: string;
+  /** Told of each batch of look-ups. */
+  readonly onBatch?: BatchObserver;
+  /** Extra Apollo Server plugins. */
+  readonly plugins?: readonly ApolloServerPlugin<Context>[];
+  /** Settings over `readConfig({})` (port 0 and 127.0.0.1 are always set). */
+  readonly config?: Partial<Config>;
+}
+
+/**
+ * Starts the real subgraph on 127.0.0.1 and an ephemeral port; the caller stops it.
+ *
+ * @example
+ * const server = await startTestServer({ dataDir: corpus.dir, config: { responseCacheBytes: 0 } });
+ */
+export function startTestServer(options: TestServerOptions): Promise<RunningServer> {
+  const config = { ...readConfig({}), port: 0, host: '127.0.0.1', dataDir: options.dataDir, ...options.config };
+  return startServer(config, {
+    logger: createLogger('silent'),
+    plugins: [...(options.plugins ?? [])],
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+  });
 }
 
 export interface GraphQLResponse<T = any> {

@@ -11,7 +11,7 @@ import { repoPath } from '../helpers/paths.js';
 describe('router-only access (ROUTER_SECRET)', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startTestServer(repoPath('data'), undefined, [], { routerSecret: 's3cret-value' });
+    server = await startTestServer({ dataDir: repoPath('data'), config: { routerSecret: 's3cret-value' } });
   });
   afterAll(async () => {
     await server.stop();

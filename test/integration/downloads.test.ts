@@ -23,7 +23,7 @@ let server: RunningServer;
 let base: string;
 beforeAll(async () => {
   corpus = makeCorpus();
-  server = await startTestServer(corpus.dir);
+  server = await startTestServer({ dataDir: corpus.dir });
   base = server.url.replace(/\/graphql$/, '');
 });
 afterAll(async () => {
@@ -126,7 +126,7 @@ describe('downloads: HTTP caching', () => {
 
 describe('downloads behind ROUTER_SECRET', () => {
   it('are private: no shared cache may keep them', async () => {
-    const guarded = await startTestServer(corpus.dir, undefined, [], { routerSecret: 'dl-secret' });
+    const guarded = await startTestServer({ dataDir: corpus.dir, config: { routerSecret: 'dl-secret' } });
     try {
       const response = await fetch(guarded.url.replace(/\/graphql$/, `/transcripts/${EPISODE}.txt`), {
         headers: { 'router-authorization': 'dl-secret' },

@@ -10,7 +10,11 @@ let server: RunningServer;
 const batches: [string, number][] = [];
 beforeAll(async () => {
   corpus = makeCorpus();
-  server = await startTestServer(corpus.dir, (type, size) => batches.push([type, size]), [], { responseCacheBytes: 0 });
+  server = await startTestServer({
+    dataDir: corpus.dir,
+    onBatch: (type, size) => batches.push([type, size]),
+    config: { responseCacheBytes: 0 },
+  });
 });
 afterAll(async () => {
   await server.stop();

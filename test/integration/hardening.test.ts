@@ -48,7 +48,7 @@ describe.each([
 ] as const)('malformed requests %s', (_name, routerSecret) => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startTestServer(repoPath('data'), undefined, [], routerSecret ? { routerSecret } : {});
+    server = await startTestServer({ dataDir: repoPath('data'), config: routerSecret ? { routerSecret } : {} });
   });
   afterAll(async () => {
     await server.stop();
@@ -88,7 +88,7 @@ describe.each([
 describe('client errors over HTTP', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startTestServer(repoPath('data'), undefined, [], { production: true, introspection: false });
+    server = await startTestServer({ dataDir: repoPath('data'), config: { production: true, introspection: false } });
   });
   afterAll(async () => {
     await server.stop();
@@ -150,7 +150,7 @@ describe('client errors over HTTP', () => {
 describe('malformed _entities representations', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startTestServer(repoPath('data'), undefined, [], { production: true, introspection: false });
+    server = await startTestServer({ dataDir: repoPath('data'), config: { production: true, introspection: false } });
   });
   afterAll(async () => {
     await server.stop();
@@ -208,10 +208,13 @@ describe('malformed _entities representations', () => {
 describe('no suggestions in production', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startTestServer(repoPath('data'), undefined, [], {
-      production: true,
-      introspection: false,
-      responseCacheBytes: 0,
+    server = await startTestServer({
+      dataDir: repoPath('data'),
+      config: {
+        production: true,
+        introspection: false,
+        responseCacheBytes: 0,
+      },
     });
   });
   afterAll(async () => {
@@ -250,12 +253,11 @@ describe('cost with variables', () => {
   let server: RunningServer;
   let executed = 0;
   beforeAll(async () => {
-    server = await startTestServer(
-      repoPath('data'),
-      undefined,
-      [{ requestDidStart: async () => ({ executionDidStart: async () => void executed++ }) }],
-      { production: true, introspection: false },
-    );
+    server = await startTestServer({
+      dataDir: repoPath('data'),
+      plugins: [{ requestDidStart: async () => ({ executionDidStart: async () => void executed++ }) }],
+      config: { production: true, introspection: false },
+    });
   });
   afterAll(async () => {
     await server.stop();

@@ -8,10 +8,9 @@ import { repoPath } from '../helpers/paths.js';
 let server: RunningServer;
 let executed = 0;
 beforeAll(async () => {
-  server = await startTestServer(
-    repoPath('data'),
-    undefined,
-    [
+  server = await startTestServer({
+    dataDir: repoPath('data'),
+    plugins: [
       {
         async requestDidStart() {
           return {
@@ -22,8 +21,8 @@ beforeAll(async () => {
         },
       },
     ],
-    { responseCacheBytes: 0, production: true, introspection: false },
-  );
+    config: { responseCacheBytes: 0, production: true, introspection: false },
+  });
 });
 afterAll(async () => {
   await server.stop();
@@ -75,7 +74,7 @@ describe('query limits (GraphQL Armor)', () => {
   });
 
   it('suggests fields outside production', async () => {
-    const dev = await startTestServer(repoPath('data'), undefined, [], { production: false });
+    const dev = await startTestServer({ dataDir: repoPath('data'), config: { production: false } });
     try {
       const typo = await gql(dev.url, '{ allSerie { id } }');
       expect(typo.errors?.[0]?.message).toMatch(/Did you mean "allSeries"/);

@@ -63,7 +63,7 @@ describe('GET /metrics', () => {
   let server: RunningServer;
   let base: string;
   beforeAll(async () => {
-    server = await startTestServer(corpus.dir);
+    server = await startTestServer({ dataDir: corpus.dir });
     base = server.url.replace(/\/graphql$/, '');
   });
   afterAll(() => server.stop());
@@ -226,7 +226,7 @@ describe('operation names as labels', () => {
 
 describe('where /metrics is served', () => {
   it('behind ROUTER_SECRET on the main port', async () => {
-    const server = await startTestServer(corpus.dir, undefined, [], { routerSecret: 'metrics-secret' });
+    const server = await startTestServer({ dataDir: corpus.dir, config: { routerSecret: 'metrics-secret' } });
     try {
       const url = server.url.replace(/\/graphql$/, '/metrics');
       expect((await fetch(url)).status).toBe(401);
@@ -240,7 +240,7 @@ describe('where /metrics is served', () => {
 
   it('not at all with METRICS=0', async () => {
     const config = readConfig({ METRICS: '0' });
-    const server = await startTestServer(corpus.dir, undefined, [], { metrics: config.metrics });
+    const server = await startTestServer({ dataDir: corpus.dir, config: { metrics: config.metrics } });
     try {
       expect((await fetch(server.url.replace(/\/graphql$/, '/metrics'))).status).toBe(404);
       expect(server.metricsPort).toBeUndefined();
@@ -251,9 +251,12 @@ describe('where /metrics is served', () => {
 
   it('on METRICS_PORT alone, without the secret, and not on the main port', async () => {
     const config = readConfig({ METRICS_PORT: '0' });
-    const server = await startTestServer(corpus.dir, undefined, [], {
-      metrics: config.metrics,
-      routerSecret: 'metrics-secret',
+    const server = await startTestServer({
+      dataDir: corpus.dir,
+      config: {
+        metrics: config.metrics,
+        routerSecret: 'metrics-secret',
+      },
     });
     try {
       expect(server.metricsPort).toBeDefined();

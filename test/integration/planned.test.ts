@@ -18,8 +18,11 @@ let reference: RunningServer;
 beforeAll(async () => {
   corpus = makeCorpus();
   // No response cache on either: every request executes.
-  planned = await startTestServer(corpus.dir, undefined, [], { responseCacheBytes: 0 });
-  reference = await startTestServer(corpus.dir, undefined, [], { responseCacheBytes: 0, plannedExecution: false });
+  planned = await startTestServer({ dataDir: corpus.dir, config: { responseCacheBytes: 0 } });
+  reference = await startTestServer({
+    dataDir: corpus.dir,
+    config: { responseCacheBytes: 0, plannedExecution: false },
+  });
 });
 afterAll(async () => {
   await planned.stop();
@@ -123,7 +126,11 @@ describe('planned execution over HTTP', () => {
         };
       },
     };
-    const guarded = await startTestServer(corpus.dir, undefined, [refusing], { responseCacheBytes: 0 });
+    const guarded = await startTestServer({
+      dataDir: corpus.dir,
+      plugins: [refusing],
+      config: { responseCacheBytes: 0 },
+    });
     try {
       const body = { query: 'query Forbidden { allSeries { id } }' };
       for (let i = 0; i < 3; i++) {

@@ -9,7 +9,7 @@ let server: RunningServer;
 let url: string;
 beforeAll(async () => {
   corpus = makeCorpus();
-  server = await startTestServer(corpus.dir);
+  server = await startTestServer({ dataDir: corpus.dir });
   url = server.url;
 });
 afterAll(async () => {

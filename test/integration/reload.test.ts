@@ -12,7 +12,7 @@ let corpus: Corpus;
 let server: RunningServer;
 beforeAll(async () => {
   corpus = makeCorpus();
-  server = await startTestServer(corpus.dir, undefined, [], { watch: true });
+  server = await startTestServer({ dataDir: corpus.dir, config: { watch: true } });
 });
 afterAll(async () => {
   await server.stop();

@@ -10,7 +10,7 @@ let corpus: Corpus;
 let server: RunningServer;
 beforeAll(async () => {
   corpus = makeCorpus();
-  server = await startTestServer(corpus.dir);
+  server = await startTestServer({ dataDir: corpus.dir });
 });
 afterAll(async () => {
   await server.stop();

@@ -9,7 +9,7 @@ let server: RunningServer;
 let base: string;
 beforeAll(async () => {
   corpus = makeCorpus();
-  server = await startTestServer(corpus.dir);
+  server = await startTestServer({ dataDir: corpus.dir });
   base = server.url.replace(/\/graphql$/, '');
 });
 afterAll(async () => {

@@ -51,9 +51,13 @@ let supergraphSdl: string;
 beforeAll(async () => {
   corpus = makeCorpus();
   // No response cache and no plans: the recorder, an Apollo plugin, must see every request reach Apollo.
-  transcripts = await startTestServer(corpus.dir, undefined, [recorder('transcripts')], {
-    responseCacheBytes: 0,
-    plannedExecution: false,
+  transcripts = await startTestServer({
+    dataDir: corpus.dir,
+    plugins: [recorder('transcripts')],
+    config: {
+      responseCacheBytes: 0,
+      plannedExecution: false,
+    },
   });
   people = await startPeopleServer({ port: 0, host: '127.0.0.1', plugins: [recorder('people')] });
   const urls: Record<string, string> = { transcripts: transcripts.url, people: people.url };
@@ -261,7 +265,7 @@ describe.each([
   let router: Router;
   beforeAll(async () => {
     // The default configuration: plans and entity views on, no response cache so every request executes.
-    planned = await startTestServer(corpus.dir, undefined, [], { responseCacheBytes: 0 });
+    planned = await startTestServer({ dataDir: corpus.dir, config: { responseCacheBytes: 0 } });
     const urls: Record<string, string> = { transcripts: planned.url, people: people.url };
     const composed = composeAll(readSupergraphConfig().map((s) => ({ ...s, url: urls[s.name]! })));
     router = await start(composed.supergraphSdl!);

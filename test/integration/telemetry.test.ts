@@ -219,7 +219,7 @@ describe('OTLP/HTTP protobuf, the default protocol', () => {
 describe('tracing off', () => {
   it('without an endpoint (or with OTEL_SDK_DISABLED) starts nothing, and nothing is exported', async () => {
     const receiverOff = await startOtlpReceiver();
-    const off = await startTestServer(corpus.dir);
+    const off = await startTestServer({ dataDir: corpus.dir });
     try {
       expect(off.telemetry).toBe(TELEMETRY_OFF);
       const response = await fetch(off.url, {

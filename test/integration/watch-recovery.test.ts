@@ -57,7 +57,7 @@ const health = async (): Promise<{ httpStatus: number; [key: string]: unknown }>
 
 describe('live reload recovers when DATA_DIR itself moves', () => {
   it('watches again after `mv data x; mv x data`, and serves edits made after', async () => {
-    server = await startTestServer(data, undefined, [], { watch: true });
+    server = await startTestServer({ dataDir: data, config: { watch: true } });
     expect(await health()).toMatchObject({ httpStatus: 200, watch: 'ok' });
     renameSync(data, path.join(base, 'x'));
     await eventually(async () => expect((await health()).watch).toBe('failed'));
@@ -68,7 +68,7 @@ describe('live reload recovers when DATA_DIR itself moves', () => {
   });
 
   it('serves edits after an instant move away and back', async () => {
-    server = await startTestServer(data, undefined, [], { watch: true });
+    server = await startTestServer({ dataDir: data, config: { watch: true } });
     renameSync(data, path.join(base, 'x'));
     renameSync(path.join(base, 'x'), data);
     write('show/two.md', 'Two', 2);
@@ -79,7 +79,7 @@ describe('live reload recovers when DATA_DIR itself moves', () => {
   });
 
   it('follows a folder replaced by another (`mv data old; mv new data`)', async () => {
-    server = await startTestServer(data, undefined, [], { watch: true });
+    server = await startTestServer({ dataDir: data, config: { watch: true } });
     const next = path.join(base, 'next');
     cpSync(data, next, { recursive: true });
     write('show/one.md', 'From the new folder', 1, next);
@@ -96,7 +96,7 @@ describe('live reload recovers when DATA_DIR itself moves', () => {
   it('follows DATA_DIR, a symlink, re-pointed to another release (seen by the periodic check alone)', async () => {
     const current = path.join(base, 'current');
     symlinkSync(data, current);
-    server = await startTestServer(current, undefined, [], { watch: true });
+    server = await startTestServer({ dataDir: current, config: { watch: true } });
     const release = path.join(base, 'release-2');
     cpSync(data, release, { recursive: true });
     write('show/one.md', 'Release 2', 1, release);
@@ -134,7 +134,7 @@ describe('live reload recovers when DATA_DIR itself moves', () => {
   });
 
   it('says watch "off" when WATCH is off', async () => {
-    server = await startTestServer(data, undefined, [], { watch: false });
+    server = await startTestServer({ dataDir: data, config: { watch: false } });
     expect(await health()).toMatchObject({ httpStatus: 200, status: 'ok', watch: 'off' });
   });
 });
@@ -145,7 +145,7 @@ describe('live reload of a Kubernetes ConfigMap volume', () => {
     mkdirSync(data);
     const mtime = new Date('2024-01-01T00:00:00Z');
     writeConfigMap(data, { 'one.md': text('Version A', 1) }, { mtime });
-    server = await startTestServer(data, undefined, [], { watch: true });
+    server = await startTestServer({ dataDir: data, config: { watch: true } });
     expect(await title('one')).toBe('Version A');
     // Keep the old folder: the swap itself (the rename of ..data) must be noticed, not the clean-up after it.
     writeConfigMap(data, { 'one.md': text('Version B', 1) }, { mtime, keepOld: true });

@@ -16,7 +16,7 @@ vi.mock('@opentelemetry/context-async-hooks', async (original) => (loaded.add('c
 
 describe('tracing off', () => {
   it('loads no SDK, no exporter and no context manager, and the request path has nothing to call', async () => {
-    const server = await startTestServer(repoPath('data'));
+    const server = await startTestServer({ dataDir: repoPath('data') });
     try {
       expect(server.telemetry).toBe(TELEMETRY_OFF);
       const response = await fetch(server.url, {

@@ -167,7 +167,7 @@ export class PlannedOperations {
       if (result.ok) {
         // Byte for byte what Apollo Server writes: `{"data":…}` and a newline.
         const answer =
-          result.fragments > 0
+          result.rawJson > 0
             ? jsonBytes(result.data, '{"data":', '}\n')
             : Buffer.from(JSON.stringify({ data: result.data }) + '\n', 'utf8');
         this.stats.planned++;
