@@ -38,7 +38,7 @@ function measure(name: string, observer: RequestObserver, n: number): void {
 }
 
 const metrics = new Metrics({
-  archive: () => null,
+  backend: () => null,
   budgets: { responses: 0, plans: 0, documents: 0, entity_views: 0 },
 });
 measure('tracing off, metrics off', createObserver({}), 1_000_000);

@@ -1,26 +1,29 @@
 /**
- * Per-request context: the archive the request reads (fixed for the request's whole life, even if a reload
- * swaps in a newer one meanwhile) and DataLoaders that batch entity look-ups, so a router's `_entities`
- * call with a thousand representations is one batch of map reads per type.
+ * Per-request context: the source the request reads (one archive version for the request's whole life, even if a
+ * reload or a sync brings a newer one meanwhile) and DataLoaders that batch entity look-ups, so a router's
+ * `_entities` call with a thousand representations is one batch per type (map reads in memory, one query each in
+ * PostgreSQL).
  */
 import DataLoader from 'dataloader';
 
-import type {
-  Archive,
-  ById,
-  EpisodeRecord,
-  SegmentRecord,
-  SeriesRecord,
-  SpeakerRecord,
-  TurnRecord,
-} from './archive/types.js';
+import {
+  memorySource,
+  type Archive,
+  type EpisodeFields,
+  type Maybe,
+  type SegmentFields,
+  type SeriesFields,
+  type Source,
+  type SpeakerFields,
+  type TurnFields,
+} from './archive/index.js';
 
 export interface Loaders {
-  readonly series: DataLoader<string, SeriesRecord | null>;
-  readonly episode: DataLoader<string, EpisodeRecord | null>;
-  readonly segment: DataLoader<string, SegmentRecord | null>;
-  readonly turn: DataLoader<string, TurnRecord | null>;
-  readonly speaker: DataLoader<string, SpeakerRecord | null>;
+  readonly series: DataLoader<string, SeriesFields | null>;
+  readonly episode: DataLoader<string, EpisodeFields | null>;
+  readonly segment: DataLoader<string, SegmentFields | null>;
+  readonly turn: DataLoader<string, TurnFields | null>;
+  readonly speaker: DataLoader<string, SpeakerFields | null>;
 }
 
 /**
@@ -52,7 +55,10 @@ export interface RequestTrace {
 }
 
 export interface Context {
-  readonly archive: Archive;
+  /** What the request reads. */
+  readonly source: Source;
+  /** The in-memory archive when that is the backend (fast paths read it directly); absent over PostgreSQL. */
+  readonly archive?: Archive;
   readonly loaders: Loaders;
   /** Written by Apollo's plugins for the HTTP pipeline; absent when no pipeline asks (executeOperation). */
   readonly outcome?: Outcome;
@@ -79,28 +85,33 @@ export type BatchObserver = (type: keyof Loaders, size: number) => void;
  * const ctx = createContext(archive);
  * await ctx.loaders.speaker.loadMany(['stefan', 'nobody']) // [SpeakerRecord, null]
  */
-export function createContext(archive: Archive, options: ContextOptions = {}): Context {
+export function createContext(from: Source | Archive, options: ContextOptions = {}): Context {
   const { onBatch } = options;
-  const loader = <T>(type: keyof Loaders, byId: ById<T>): DataLoader<string, T | null> =>
+  const source: Source = 'key' in from ? from : memorySource(from);
+  const loader = <T>(
+    type: keyof Loaders,
+    byIds: (ids: readonly string[]) => Maybe<readonly (T | null)[]>,
+  ): DataLoader<string, T | null> =>
     new DataLoader<string, T | null>(
       async (ids) => {
         onBatch?.(type, ids.length);
-        return ids.map((id) => byId.get(id) ?? null);
+        return byIds(ids);
       },
-      // Look-ups are map reads on an immutable archive: a per-request cache would only add work.
+      // Records of an immutable archive version: a per-request cache would only add work (and memory).
       { cache: false, maxBatchSize: Infinity },
     );
   return {
-    archive,
+    source,
+    ...(source.archive ? { archive: source.archive } : {}),
     ...(options.outcome ? { outcome: options.outcome } : {}),
     ...(onBatch ? { onBatch } : {}),
     ...(options.trace ? { trace: options.trace } : {}),
     loaders: {
-      series: loader('series', archive.seriesById),
-      episode: loader('episode', archive.episodeById),
-      segment: loader('segment', archive.segmentById),
-      turn: loader('turn', archive.turnById),
-      speaker: loader('speaker', archive.speakerById),
+      series: loader('series', (ids) => source.seriesByIds(ids)),
+      episode: loader('episode', (ids) => source.episodesByIds(ids)),
+      segment: loader('segment', (ids) => source.segmentsByIds(ids)),
+      turn: loader('turn', (ids) => source.turnsByIds(ids)),
+      speaker: loader('speaker', (ids) => source.speakersByIds(ids)),
     },
   };
 }

@@ -16,3 +16,4 @@ export {
   type SegmentFilter,
 } from './query.js';
 export * from './types.js';
+export * from './source.js';

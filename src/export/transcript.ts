@@ -7,7 +7,7 @@
  * characters, a new card when the speaker changes, and the speaker's name followed by a colon at the start of
  * that card only (SRT has no voice tag; naming every card would spend a short line on the name again and again).
  */
-import type { SegmentRecord, TurnRecord } from '../archive/types.js';
+import type { SegmentFields, TranscriptLine } from '../archive/index.js';
 
 // The schema's enum, as GraphQL Code Generator writes it: a format added to the SDL must be rendered here.
 import type { TranscriptFormat } from '../__generated__/resolvers-types.js';
@@ -27,8 +27,7 @@ const CUE_LINES = 2;
  * @example
  * renderTranscript(episode.turns, 'WEBVTT') // 'WEBVTT\n\n00:21:40.433 --> 00:21:50.100\n<v Stefan>And so with…'
  */
-export function renderTranscript(list: Iterable<TurnRecord>, format: TranscriptFormat): string {
-  const turns = Array.isArray(list) ? (list as readonly TurnRecord[]) : [...list];
+export function renderTranscript(turns: readonly TranscriptLine[], format: TranscriptFormat): string {
   switch (format) {
     case 'WEBVTT':
       return webvtt(turns);
@@ -68,7 +67,11 @@ export function wrap(text: string, width = CUE_LINE_LENGTH): string[] {
  * Splits each turn into cues of at most two wrapped lines, sharing the turn's time by the characters spoken: a
  * label put before the text (`label(turn)`, e.g. `Ana: `) takes room on the lines but no time.
  */
-function cues(turns: readonly TurnRecord[], width: number, label: (turn: TurnRecord) => string = () => ''): Cue[] {
+function cues(
+  turns: readonly TranscriptLine[],
+  width: number,
+  label: (turn: TranscriptLine) => string = () => '',
+): Cue[] {
   const out: Cue[] = [];
   for (const turn of turns) {
     const prefix = label(turn);
@@ -88,7 +91,7 @@ function cues(turns: readonly TurnRecord[], width: number, label: (turn: TurnRec
       const from = start + (duration * done) / total;
       for (let k = i; k < i + CUE_LINES && k < lines.length; k++) done += spoken[k]!;
       const to = i + CUE_LINES >= lines.length ? turn.end.seconds : start + (duration * done) / total;
-      out.push({ start: from, end: to, speaker: turn.speaker.name, lines: lines.slice(i, i + CUE_LINES) });
+      out.push({ start: from, end: to, speaker: turn.speaker, lines: lines.slice(i, i + CUE_LINES) });
     }
   }
   return out;
@@ -106,7 +109,7 @@ export function clock(seconds: number, separator: '.' | ',' = '.'): string {
 
 const escapeVtt = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function webvtt(turns: readonly TurnRecord[]): string {
+function webvtt(turns: readonly TranscriptLine[]): string {
   const blocks = cues(turns, CUE_LINE_LENGTH).map((cue) => {
     // A voice annotation is read as written up to '>' (character references are not decoded there), so only
     // '>' and line breaks need care.
@@ -117,13 +120,13 @@ function webvtt(turns: readonly TurnRecord[]): string {
 }
 
 /** SRT: the speaker named (`Name: `) where the speaker changes, at the start of the turn's first card. */
-function srt(turns: readonly TurnRecord[]): string {
-  let previous: TurnRecord['speaker'] | null = null;
-  const named = (turn: TurnRecord): string => {
+function srt(turns: readonly TranscriptLine[]): string {
+  let previous: string | null = null;
+  const named = (turn: TranscriptLine): string => {
     const changed = turn.speaker !== previous;
     previous = turn.speaker;
     // One line: a name with a line break in it would end the card's text early.
-    return changed ? `${turn.speaker.name.replace(/\s+/g, ' ')}: ` : '';
+    return changed ? `${turn.speaker.replace(/\s+/g, ' ')}: ` : '';
   };
   return cues(turns, SRT_LINE_LENGTH, named)
     .map((cue, i) => `${i + 1}\n${clock(cue.start, ',')} --> ${clock(cue.end, ',')}\n${cue.lines.join('\n')}\n`)
@@ -132,9 +135,9 @@ function srt(turns: readonly TurnRecord[]): string {
 
 const round3 = (seconds: number) => Math.round(seconds * 1000) / 1000;
 
-function podcastJson(turns: readonly TurnRecord[]): string {
+function podcastJson(turns: readonly TranscriptLine[]): string {
   const segments = turns.map((t) => ({
-    speaker: t.speaker.name,
+    speaker: t.speaker,
     startTime: round3(t.start.seconds),
     endTime: round3(t.end.seconds),
     body: t.text,
@@ -152,8 +155,8 @@ export function stamp(seconds: number): string {
   return h > 0 ? `[${h}:${pad(m)}:${pad(s)}]` : `[${pad(m)}:${pad(s)}]`;
 }
 
-function plainText(turns: readonly TurnRecord[]): string {
-  return turns.map((t) => `${t.speaker.name} ${stamp(t.start.seconds)}: ${t.text}`).join('\n\n') + '\n';
+function plainText(turns: readonly TranscriptLine[]): string {
+  return turns.map((t) => `${t.speaker} ${stamp(t.start.seconds)}: ${t.text}`).join('\n\n') + '\n';
 }
 
 /**
@@ -162,7 +165,7 @@ function plainText(turns: readonly TurnRecord[]): string {
  * @example
  * renderChapters(episode.segments) // '{"version":"1.2.0","chapters":[{"startTime":1300.433,"endTime":1606.767,"title":"…"}]}'
  */
-export function renderChapters(segments: readonly SegmentRecord[]): string {
+export function renderChapters(segments: readonly SegmentFields[]): string {
   const chapters = segments.map((s) => ({
     startTime: round3(s.start.seconds),
     endTime: round3(s.end.seconds),

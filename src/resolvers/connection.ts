@@ -4,6 +4,9 @@
  * position, encoded opaquely.
  */
 
+import type { Listing, Maybe } from '../archive/index.js';
+import { andThen } from './maybe.js';
+
 /** Largest page a client may ask for. */
 export const MAX_PAGE_SIZE = 100;
 
@@ -109,35 +112,42 @@ export function forwardWindow(args: { first?: number | null; after?: string | nu
 
 /**
  * One page of `items`, by the Relay cursor connection rules: `after`/`before` narrow the range, then `first`
- * keeps its head and `last` its tail.
+ * keeps its head and `last` its tail. Arrays page at once; a Listing (a backend's list, read a page at a time)
+ * may answer with promises.
  *
  * @example
  * const page = paginate(['a', 'b', 'c'], { first: 2 });
  * page.nodes // ['a', 'b'];  page.pageInfo.hasNextPage // true
  * paginate(['a', 'b', 'c'], { first: 2, after: page.pageInfo.endCursor }).nodes // ['c']
  */
-export function paginate<T>(items: Sliceable<T>, args: PageArgs): Connection<T> {
+export function paginate<T>(items: Sliceable<T>, args: PageArgs): Connection<T>;
+export function paginate<T>(items: Sliceable<T> | Listing<T>, args: PageArgs): Maybe<Connection<T>>;
+export function paginate<T>(items: Sliceable<T> | Listing<T>, args: PageArgs): Maybe<Connection<T>> {
   const first = checkCount(args.first, 'first');
   const last = checkCount(args.last, 'last');
   const after = checkCursor(args.after, 'after');
   const before = checkCursor(args.before, 'before');
+  const listing: Listing<T> =
+    'count' in items ? items : { count: () => items.length, slice: (a, b) => items.slice(a, b) };
 
-  let start = after === null ? 0 : Math.min(after + 1, items.length);
-  let end = before === null ? items.length : Math.max(Math.min(before, items.length), start);
-  if (first !== null && end - start > first) end = start + first;
-  if (last !== null && end - start > last) start = end - last;
-
-  const nodes = items.slice(start, end);
-  const edges = nodes.map((node, i) => ({ cursor: encodeCursor(start + i), node }));
-  return {
-    totalCount: items.length,
-    pageInfo: {
-      hasNextPage: end < items.length,
-      hasPreviousPage: start > 0,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    edges,
-    nodes,
-  };
+  return andThen(listing.count(), (total) => {
+    let start = after === null ? 0 : Math.min(after + 1, total);
+    let end = before === null ? total : Math.max(Math.min(before, total), start);
+    if (first !== null && end - start > first) end = start + first;
+    if (last !== null && end - start > last) start = end - last;
+    return andThen(end > start ? listing.slice(start, end) : [], (nodes) => {
+      const edges = nodes.map((node, i) => ({ cursor: encodeCursor(start + i), node }));
+      return {
+        totalCount: total,
+        pageInfo: {
+          hasNextPage: end < total,
+          hasPreviousPage: start > 0,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+        edges,
+        nodes,
+      };
+    });
+  });
 }

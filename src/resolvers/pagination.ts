@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLResolveInfo } from 'graphql';
 
+import type { Listing, Maybe } from '../archive/index.js';
 import { paginate, PaginationError, type Connection, type PageArgs, type Sliceable } from './connection.js';
 
 /** A `BAD_USER_INPUT` error, naming the argument at fault. */
@@ -29,7 +30,11 @@ export function readPaging<T>(read: () => T): T {
  * @example
  * turns: (episode, args, _ctx, info) => page(episode.turns, args, info)
  */
-export function page<T>(items: Sliceable<T>, args: PageArgs, info: GraphQLResolveInfo): Connection<T> {
+export function page<T>(
+  items: Sliceable<T> | Listing<T>,
+  args: PageArgs,
+  info: GraphQLResolveInfo,
+): Maybe<Connection<T>> {
   const firstWritten = info.fieldNodes.some((node) => node.arguments?.some((a) => a.name.value === 'first'));
   const first = args.last !== null && args.last !== undefined && !firstWritten ? null : args.first;
   return readPaging(() => paginate(items, { ...args, first }));

@@ -10,7 +10,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 
-import { ArchiveStore, watchArchive, type Archive, type Watcher } from '../archive/index.js';
+import { ArchiveStore, memorySource, watchArchive, type Archive, type Watcher } from '../archive/index.js';
 import type { BatchObserver, Context } from '../context.js';
 import { createSchema } from '../schema.js';
 import { CACHE_DEFAULTS, type Config } from './config.js';
@@ -169,7 +169,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const cache = new ResponseCache(config.responseCacheBytes);
   const metrics = config.metrics.enabled
     ? new Metrics({
-        archive: () => store.archive,
+        backend: () => (store.archive ? memorySource(store.archive) : null),
         responses: cache,
         planned,
         documents,
@@ -190,7 +190,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     'request',
     createRequestHandler({
       apollo,
-      archive: () => store.archive,
+      backend: () => (store.archive ? memorySource(store.archive) : null),
       maxBodyBytes: config.maxBodyBytes,
       maxJsonDepth: config.maxJsonDepth,
       limits: config.limits,

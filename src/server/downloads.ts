@@ -15,14 +15,22 @@
 import { createHash } from 'node:crypto';
 import type http from 'node:http';
 
-import type { Archive, EpisodeRecord } from '../archive/types.js';
+import { LRUCache } from 'lru-cache';
+
+import type { ArchiveBackend } from '../archive/index.js';
 import { CHAPTERS_CONTENT_TYPE, DOWNLOADS, renderChapters, renderTranscript } from '../export/transcript.js';
 import { sendJson } from './pipeline/respond.js';
 
 export const DOWNLOAD_MAX_AGE_SECONDS = 300;
 
-/** ETags by episode record and file: records are immutable and replaced by a reload, so entries never go stale. */
-const etags = new WeakMap<EpisodeRecord, Map<string, string>>();
+/** Bytes of ETags kept per archive version (a 1 MiB bound: some ten thousand downloads). */
+export const ETAG_CACHE_BYTES = 1024 * 1024;
+
+/**
+ * ETags by archive version, then episode and file: an archive version never changes, and a reload or sync brings
+ * a new one (its key), so entries never go stale.
+ */
+const etags = new WeakMap<object, LRUCache<string, string>>();
 
 /** A strong entity tag for bytes. */
 function entityTag(body: string): string {
@@ -62,18 +70,18 @@ export function contentDisposition(name: string): string {
  * Answers `GET|HEAD /transcripts/<episode id>.<ext>` and `/chapters/<episode id>.json`.
  *
  * @example
- * sendDownload(req, res, archive, 'transcripts', 'the-good-thing-ep3', 'vtt', { shared: true });
+ * await sendDownload(req, res, backend, 'transcripts', 'the-good-thing-ep3', 'vtt', { shared: true });
  */
-export function sendDownload(
+export async function sendDownload(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  archive: Archive | null,
+  backend: ArchiveBackend | null,
   kind: string,
   rawId: string,
   ext: string,
   options: { readonly shared: boolean },
-): void {
-  if (!archive) return sendJson(res, 503, { status: 'starting' });
+): Promise<void> {
+  if (!backend) return sendJson(res, 503, { status: 'starting' });
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return sendJson(res, 405, { error: 'downloads answer GET and HEAD' }, { headers: { allow: 'GET, HEAD' } });
   }
@@ -83,7 +91,25 @@ export function sendDownload(
   } catch {
     return sendJson(res, 400, { error: 'malformed episode id' });
   }
-  const episode = archive.episodeById.get(id);
+  const source = backend.forRequest();
+  try {
+    await answerDownload(req, res, source, backend.key, kind, id, ext, options);
+  } finally {
+    source.close?.();
+  }
+}
+
+async function answerDownload(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  source: ReturnType<ArchiveBackend['forRequest']>,
+  version: object,
+  kind: string,
+  id: string,
+  ext: string,
+  options: { readonly shared: boolean },
+): Promise<void> {
+  const episode = (await source.episodesByIds([id]))[0];
   const transcript = kind === 'transcripts' ? DOWNLOADS[ext] : undefined;
   if (!episode || (kind === 'transcripts' ? !transcript : ext !== 'json')) {
     return sendJson(res, 404, { error: `no ${kind} for ${JSON.stringify(`${id}.${ext}`.slice(0, 200))}` });
@@ -94,15 +120,23 @@ export function sendDownload(
       ? `${episode.id}.transcript.json`
       : `${episode.id}.${ext}`
     : `${episode.id}.chapters.json`;
-  const render = (): string =>
-    transcript ? renderTranscript(episode.turns, transcript.format) : renderChapters(episode.segments);
+  const render = async (): Promise<string> =>
+    transcript
+      ? renderTranscript(await source.transcript(episode), transcript.format)
+      : renderChapters(await source.episodeSegments(episode));
 
-  let known = etags.get(episode);
-  if (!known) etags.set(episode, (known = new Map()));
+  let known = etags.get(version);
+  if (!known) {
+    known = new LRUCache({
+      maxSize: ETAG_CACHE_BYTES,
+      sizeCalculation: (tag, key) => 2 * key.length + tag.length + 64,
+    });
+    etags.set(version, known);
+  }
   let body: string | undefined;
   let etag = known.get(file);
   if (etag === undefined) {
-    body = render();
+    body = await render();
     known.set(file, (etag = entityTag(body)));
   }
   const caching = {
@@ -116,7 +150,7 @@ export function sendDownload(
     res.writeHead(304, caching).end();
     return;
   }
-  body ??= render();
+  body ??= await render();
   res.writeHead(200, {
     ...caching,
     'content-type': transcript ? transcript.contentType : CHAPTERS_CONTENT_TYPE,

@@ -12,7 +12,7 @@ import type net from 'node:net';
 import type { ApolloServer } from '@apollo/server';
 import cors from 'cors';
 
-import type { Archive } from '../archive/types.js';
+import type { ArchiveBackend } from '../archive/index.js';
 import type { BatchObserver, Context } from '../context.js';
 import { sendDownload } from './downloads.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
@@ -25,8 +25,11 @@ import type { ResponseCache } from './pipeline/response-cache.js';
 
 export interface HttpOptions {
   readonly apollo: ApolloServer<Context>;
-  /** The archive requests read; called once per request, so a reload only has to swap what it returns. */
-  readonly archive: () => Archive | null;
+  /**
+   * The archive requests read (in memory, or over PostgreSQL), or null before it is ready; called once per request,
+   * so a reload or a sync only has to swap what it returns.
+   */
+  readonly backend: () => ArchiveBackend | null;
   readonly maxBodyBytes: number;
   /** Deepest JSON nesting accepted in a request body. Default 64. */
   readonly maxJsonDepth?: number;
@@ -157,7 +160,7 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     req.on('error', () => undefined);
     if (target === null) return sendJson(res, 400, { error: 'malformed request target' }, { close: true });
     const route = target.path.replace(/\/+$/, '') || '/';
-    if (route === '/health') return sendHealth(res, options.archive(), options.watch?.() ?? 'off');
+    if (route === '/health') return sendHealth(res, options.backend(), options.watch?.() ?? 'off');
     // Before anything is read or parsed: without the router's secret there is nothing to talk about.
     if (secret !== null && !secretMatches(req.headers['router-authorization'], secret)) {
       return sendJson(res, 401, {
@@ -169,7 +172,7 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     const download = /^\/(transcripts|chapters)\/([^/]+)\.([a-z]+)$/.exec(route);
     if (download) {
       const shared = secret === null;
-      return sendDownload(req, res, options.archive(), download[1]!, download[2]!, download[3]!, { shared });
+      return sendDownload(req, res, options.backend(), download[1]!, download[2]!, download[3]!, { shared });
     }
     if (route === '/') {
       res.writeHead(302, { location: '/graphql' }).end();
@@ -184,8 +187,8 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     search: string,
     observed: ObservedRequest,
   ): Promise<void> {
-    const archive = options.archive();
-    if (!archive) return sendJson(res, 503, { error: 'the archive is still loading' });
+    const backend = options.backend();
+    if (!backend) return sendJson(res, 503, { error: 'the archive is still loading' });
     if (req.method === 'OPTIONS') {
       await new Promise<void>((resolve, reject) =>
         corsHandler(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
@@ -196,7 +199,7 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
       // All that cors() does for a request that is not a preflight, with its default options.
       res.setHeader('access-control-allow-origin', '*');
     }
-    return answerGraphQL(pipeline, archive, req, res, search, observed);
+    return answerGraphQL(pipeline, backend, req, res, search, observed);
   }
 }
 
@@ -231,8 +234,8 @@ function secretMatches(given: string | string[] | undefined, expected: Buffer): 
 }
 
 /** 200 once loaded, even with the watch failed: the last archive still serves, and `watch` says it may be stale. */
-function sendHealth(res: http.ServerResponse, archive: Archive | null, watch: 'ok' | 'off' | 'failed'): void {
-  if (!archive) return sendJson(res, 503, { status: 'starting' });
-  const { series, episodes, segments, turns, speakers, errors, warnings } = archive.stats;
+function sendHealth(res: http.ServerResponse, backend: ArchiveBackend | null, watch: 'ok' | 'off' | 'failed'): void {
+  if (!backend) return sendJson(res, 503, { status: 'starting' });
+  const { series, episodes, segments, turns, speakers, errors, warnings } = backend.stats;
   sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings, watch });
 }

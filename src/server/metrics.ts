@@ -14,8 +14,7 @@ import type { AddressInfo } from 'node:net';
 
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
 
-import type { ReloadObserver } from '../archive/index.js';
-import type { Archive } from '../archive/types.js';
+import type { ArchiveBackend, ReloadObserver } from '../archive/index.js';
 import type { DocumentStore } from './document-store.js';
 import { LIMIT_CODES, type GraphQLAnswer, type RequestMetrics } from './observe.js';
 import type { PlannedOperations } from './pipeline/planned.js';
@@ -39,7 +38,7 @@ export type CacheName = 'responses' | 'plans' | 'documents' | 'entity_views';
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
   /** The archive being served (null while loading). */
-  readonly archive: () => Archive | null;
+  readonly backend: () => ArchiveBackend | null;
   readonly responses?: ResponseCache | undefined;
   readonly planned?: PlannedOperations | undefined;
   readonly documents?: DocumentStore | null | undefined;
@@ -235,13 +234,13 @@ export class Metrics implements RequestMetrics {
       failed: this.reloadsTotal.add({ result: 'failed' }),
     };
 
-    const archiveGauge = (name: string, help: string, read: (archive: Archive) => number): void => {
+    const archiveGauge = (name: string, help: string, read: (archive: ArchiveBackend) => number): void => {
       new Gauge({
         name: `transcripts_archive_${name}`,
         help,
         registers,
         collect() {
-          const archive = sources.archive();
+          const archive = sources.backend();
           if (archive) this.set(read(archive));
         },
       });
@@ -262,7 +261,7 @@ export class Metrics implements RequestMetrics {
       labelNames: ['severity'],
       registers,
       collect() {
-        const archive = sources.archive();
+        const archive = sources.backend();
         if (!archive) return;
         this.set({ severity: 'error' }, archive.stats.errors);
         this.set({ severity: 'warning' }, archive.stats.warnings);
@@ -295,11 +294,11 @@ export class Metrics implements RequestMetrics {
       labelNames: ['cache'],
       registers,
       collect() {
-        const archive = sources.archive();
-        this.set({ cache: 'responses' }, responses && archive ? responses.bytes(archive) : 0);
+        const archive = sources.backend();
+        this.set({ cache: 'responses' }, responses && archive ? responses.bytes(archive.key) : 0);
         this.set({ cache: 'plans' }, planned?.bytes ?? 0);
         this.set({ cache: 'documents' }, documents?.bytes ?? 0);
-        this.set({ cache: 'entity_views' }, planned && archive ? planned.viewBytesUsed(archive) : 0);
+        this.set({ cache: 'entity_views' }, planned && archive ? planned.viewBytesUsed(archive.key) : 0);
       },
     });
     const maxBytes = new Gauge({

@@ -4,7 +4,7 @@ import SrtParser from 'srt-parser-2';
 import webvtt, { type CueNode } from 'webvtt-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { loadArchive } from '../../src/archive/index.js';
+import { loadArchive, type TranscriptLine } from '../../src/archive/index.js';
 import type { Archive, EpisodeRecord, TurnRecord } from '../../src/archive/types.js';
 import {
   CUE_LINE_LENGTH,
@@ -19,6 +19,10 @@ import { repoPath } from '../helpers/paths.js';
 
 // The parser's built-in table lacks `&amp;` with its semicolon; it ships the full HTML table for this.
 const entities = createRequire(import.meta.url)('webvtt-parser/html-entities.json') as Record<string, string>;
+/** Turns as the lines a transcript renders. */
+const lines = (turns: Iterable<TurnRecord>): TranscriptLine[] =>
+  [...turns].map((t) => ({ speaker: t.speaker.name, start: t.start, end: t.end, text: t.text }));
+
 const parseVtt = (text: string) => new webvtt.WebVTTParser(entities).parse(text);
 
 let real: EpisodeRecord;
@@ -53,7 +57,7 @@ function byTurn<C>(turns: readonly TurnRecord[], cues: C[], start: (c: C) => num
 describe('WebVTT', () => {
   it('parses back with a standards parser: times, voices and text of every turn', () => {
     for (const turns of [real.turns.slice(), late.turns.slice()]) {
-      const vtt = renderTranscript(turns, 'WEBVTT');
+      const vtt = renderTranscript(lines(turns), 'WEBVTT');
       expect(vtt.startsWith('WEBVTT\n\n')).toBe(true);
       const { cues, errors } = parseVtt(vtt);
       expect(errors).toEqual([]);
@@ -71,7 +75,7 @@ describe('WebVTT', () => {
   });
 
   it('splits long turns into cues of at most two lines of about 65 characters', () => {
-    const { cues } = parseVtt(renderTranscript(real.turns, 'WEBVTT'));
+    const { cues } = parseVtt(renderTranscript(lines(real.turns), 'WEBVTT'));
     expect(cues.length).toBeGreaterThan(real.turns.length);
     for (const cue of cues) {
       const lines = textOf(cue.tree.children).split('\n');
@@ -82,10 +86,10 @@ describe('WebVTT', () => {
   });
 
   it('writes HH:MM:SS.mmm times from the start of the recording', () => {
-    const vtt = renderTranscript(real.turns, 'WEBVTT');
+    const vtt = renderTranscript(lines(real.turns), 'WEBVTT');
     expect(vtt).toContain('\n\n00:21:40.433 --> ');
     expect(vtt.trimEnd().endsWith('<v Dustin>And,')).toBe(true);
-    expect(renderTranscript(late.turns, 'WEBVTT')).toContain('<v Ana & Bo>Short one &amp; a &lt;tag&gt;.');
+    expect(renderTranscript(lines(late.turns), 'WEBVTT')).toContain('<v Ana & Bo>Short one &amp; a &lt;tag&gt;.');
   });
 });
 
@@ -95,7 +99,7 @@ describe('SRT', () => {
 
   it('parses back: numbered cards, HH:MM:SS,mmm, the times and text of every turn', () => {
     for (const turns of [real.turns.slice(), late.turns.slice()]) {
-      const srt = renderTranscript(turns, 'SRT');
+      const srt = renderTranscript(lines(turns), 'SRT');
       expect(srt).toMatch(/^1\n\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}\n/);
       const cues = new SrtParser().fromSrt(srt);
       expect(cues.map((c) => c.id)).toEqual(cues.map((_, i) => String(i + 1)));
@@ -114,7 +118,7 @@ describe('SRT', () => {
 
   it('follows the Podcasting 2.0 guidance: 2 lines of 32 characters, the speaker named when the speaker changes', () => {
     for (const turns of [real.turns.slice(), late.turns.slice()]) {
-      const cues = new SrtParser().fromSrt(renderTranscript(turns, 'SRT'));
+      const cues = new SrtParser().fromSrt(renderTranscript(lines(turns), 'SRT'));
       for (const cue of cues) {
         const lines = cue.text.split('\n');
         expect(lines.length).toBeLessThanOrEqual(2);
@@ -125,8 +129,8 @@ describe('SRT', () => {
       expect(named).toHaveLength(turns.filter((_, i) => changes(turns, i)).length);
     }
     // Bo's second turn in a row is not named again.
-    expect(renderTranscript(late.turns, 'SRT')).toMatch(/\nStill Bo here\.\n$/);
-    expect(renderTranscript(late.turns, 'SRT')).toMatch(
+    expect(renderTranscript(lines(late.turns), 'SRT')).toMatch(/\nStill Bo here\.\n$/);
+    expect(renderTranscript(lines(late.turns), 'SRT')).toMatch(
       /^1\n00:59:58,000 --> 01:00:04,480\nAna & Bo: Short one & a <tag>\.\n/,
     );
   });
@@ -134,7 +138,7 @@ describe('SRT', () => {
 
 describe('Podcasting 2.0 JSON', () => {
   it('has the transcript shape: version 1.0.0 and one segment per turn', () => {
-    const json = JSON.parse(renderTranscript(real.turns, 'JSON'));
+    const json = JSON.parse(renderTranscript(lines(real.turns), 'JSON'));
     expect(Object.keys(json)).toEqual(['version', 'segments']);
     expect(json.version).toBe('1.0.0');
     expect(json.segments).toHaveLength(17);
@@ -153,11 +157,11 @@ describe('Podcasting 2.0 JSON', () => {
 
 describe('plain text', () => {
   it('writes one paragraph per turn: Speaker [MM:SS]: text, [H:MM:SS] from the first hour on', () => {
-    const paragraphs = renderTranscript(real.turns, 'TEXT').trimEnd().split('\n\n');
+    const paragraphs = renderTranscript(lines(real.turns), 'TEXT').trimEnd().split('\n\n');
     expect(paragraphs).toHaveLength(17);
     expect(paragraphs[0]).toMatch(/^Stefan \[21:40\]: And so with that learning/);
     expect(paragraphs[16]).toBe('Dustin [26:44]: And,');
-    expect(renderTranscript(late.turns, 'TEXT')).toMatch(
+    expect(renderTranscript(lines(late.turns), 'TEXT')).toMatch(
       /^Ana & Bo \[59:58\]: Short one & a <tag>\.\n\nBo \[1:00:05\]: word/,
     );
     expect([stamp(0), stamp(59.99), stamp(3599.5), stamp(3600), stamp(36002.4)]).toEqual([

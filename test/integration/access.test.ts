@@ -66,7 +66,7 @@ describe('while the archive loads', () => {
   it('answers /health 503 starting and refuses GraphQL with 503', async () => {
     const apollo = createApollo({ production: true });
     await apollo.start();
-    const server = http.createServer(createRequestHandler({ apollo, archive: () => null, maxBodyBytes: 1024 * 1024 }));
+    const server = http.createServer(createRequestHandler({ apollo, backend: () => null, maxBodyBytes: 1024 * 1024 }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {

@@ -15,7 +15,7 @@ import type http from 'node:http';
 
 import type { ApolloServer } from '@apollo/server';
 
-import type { Archive } from '../../archive/types.js';
+import type { ArchiveBackend, Source } from '../../archive/index.js';
 import { createContext, type BatchObserver, type Context, type Outcome } from '../../context.js';
 import { checkTokens, type Limits } from '../limits.js';
 import { LIMIT_CODES, type GraphQLAnswer, type ObservedRequest } from '../observe.js';
@@ -53,21 +53,27 @@ interface GraphQLRequest {
  * Answers one request to `/graphql` from `archive`: each stage in turn answers it or hands it on.
  *
  * @example
- * await answerGraphQL(pipeline, archive, req, res, url.search, observed);
+ * await answerGraphQL(pipeline, backend, req, res, url.search, observed);
  */
 export async function answerGraphQL(
   pipeline: GraphQLPipeline,
-  archive: Archive,
+  backend: ArchiveBackend,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   search: string,
   observed: ObservedRequest,
 ): Promise<void> {
-  const read = await readRequest(pipeline, req, search, archive, res, observed);
+  const read = await readRequest(pipeline, req, search, backend.key, res, observed);
   if (read === 'answered') return;
-  if (await answerFromPlan(pipeline, archive, read, res, observed)) return;
-  if (refuseOverTokenLimit(pipeline, read, res, observed)) return;
-  await answerFromApollo(pipeline, archive, read, res, observed);
+  // One source for the whole request: one archive version (and, over PostgreSQL, one snapshot), released after.
+  const source = backend.forRequest();
+  try {
+    if (await answerFromPlan(pipeline, source, read, res, observed)) return;
+    if (refuseOverTokenLimit(pipeline, read, res, observed)) return;
+    await answerFromApollo(pipeline, source, read, res, observed);
+  } finally {
+    source.close?.();
+  }
 }
 
 /**
@@ -78,7 +84,7 @@ async function readRequest(
   pipeline: GraphQLPipeline,
   req: http.IncomingMessage,
   search: string,
-  archive: Archive,
+  version: object,
   res: http.ServerResponse,
   observed: ObservedRequest,
 ): Promise<GraphQLRequest | 'answered'> {
@@ -87,7 +93,7 @@ async function readRequest(
   if (!text.ok) return refuse(res, observed, text.status, text.message, 'BAD_REQUEST', text);
   const headers = headerReader(req);
   const cacheKey = pipeline.cache?.key(headers, text.text) ?? null;
-  const hit = cacheKey === null ? undefined : pipeline.cache!.get(archive, cacheKey);
+  const hit = cacheKey === null ? undefined : pipeline.cache!.get(version, cacheKey);
   if (hit) {
     observed.answered({ path: 'cache', operationName: hit.operationName, operationType: 'query' });
     res.writeHead(hit.status, hit.headers).end(hit.body);
@@ -103,7 +109,7 @@ async function readRequest(
 /** The planned stage: a repeat of an operation Apollo accepted, answered from its plan (and kept in the cache). */
 async function answerFromPlan(
   pipeline: GraphQLPipeline,
-  archive: Archive,
+  source: Source,
   request: GraphQLRequest,
   res: http.ServerResponse,
   observed: ObservedRequest,
@@ -112,7 +118,7 @@ async function answerFromPlan(
   const answer = await pipeline.planned!.answer(
     request.plannable,
     request.req.headers.accept ?? '',
-    createContext(archive, { onBatch: pipeline.onBatch, trace: observed.trace }),
+    createContext(source, { onBatch: pipeline.onBatch, trace: observed.trace }),
   );
   if (!answer) return false;
   const { operationName } = answer;
@@ -120,7 +126,7 @@ async function answerFromPlan(
   // A length, as Node sets it for Apollo's one-piece answer; the same bytes go to the cache.
   res.writeHead(200, { ...answer.headers, 'content-length': answer.body.length }).end(answer.body);
   if (request.cacheKey !== null) {
-    pipeline.cache!.set(archive, request.cacheKey, Object.entries(answer.headers), answer.body, operationName);
+    pipeline.cache!.set(source.key, request.cacheKey, Object.entries(answer.headers), answer.body, operationName);
   }
   return true;
 }
@@ -145,7 +151,7 @@ function refuseOverTokenLimit(
  */
 async function answerFromApollo(
   pipeline: GraphQLPipeline,
-  archive: Archive,
+  source: Source,
   request: GraphQLRequest,
   res: http.ServerResponse,
   observed: ObservedRequest,
@@ -154,7 +160,7 @@ async function answerFromApollo(
   const answer = await runApollo(pipeline.apollo, request.req, {
     search: request.search,
     body: request.body,
-    context: createContext(archive, { onBatch: pipeline.onBatch, outcome, trace: observed.trace }),
+    context: createContext(source, { onBatch: pipeline.onBatch, outcome, trace: observed.trace }),
   });
   observed.answered(apolloAnswer(outcome, request.body ?? null, request.search));
   for (const [key, value] of answer.headers) res.setHeader(key, value);
@@ -169,7 +175,7 @@ async function answerFromApollo(
   if (request.plannable) pipeline.planned!.learn(request.plannable, request.req.headers.accept ?? '', answer.headers);
   if (request.cacheKey !== null) {
     const name = outcome.operationName ?? null;
-    pipeline.cache!.set(archive, request.cacheKey, answer.headers, answer.body.string, name);
+    pipeline.cache!.set(source.key, request.cacheKey, answer.headers, answer.body.string, name);
   }
 }
 

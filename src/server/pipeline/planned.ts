@@ -19,7 +19,6 @@
 import { parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 
-import type { Archive } from '../../archive/types.js';
 import { jsonBytes, planOperation, runPlan, type Plan, type ViewBudget } from '../../execution/plan.js';
 import { CACHE_DEFAULTS } from '../config.js';
 import { checkCost, costVaries } from '../limits.js';
@@ -55,7 +54,7 @@ export class PlannedOperations {
   /** Apollo's headers for a successful answer, by `accept` header (content negotiation depends on nothing else). */
   private readonly headersByAccept: LRUCache<string, Readonly<Record<string, string>>>;
   /** Entity views' budgets, one per archive: a new archive starts with none kept and a full budget. */
-  private readonly budgets = new WeakMap<Archive, ViewBudget>();
+  private readonly budgets = new WeakMap<object, ViewBudget>();
   private readonly viewBytes: number;
   private readonly maxCost: number;
   /** Requests answered by a plan, requests a plan handed back to Apollo, and requests with no plan to run. */
@@ -88,15 +87,15 @@ export class PlannedOperations {
   }
 
   /** Bytes of entity views kept for an archive (as its budget counts them). */
-  viewBytesUsed(archive: Archive): number {
-    const budget = this.budgets.get(archive);
+  viewBytesUsed(version: object): number {
+    const budget = this.budgets.get(version);
     return budget ? this.viewBytes - budget.remaining : 0;
   }
 
-  private budget(archive: Archive): ViewBudget | null {
+  private budget(version: object): ViewBudget | null {
     if (this.viewBytes <= 0) return null;
-    let budget = this.budgets.get(archive);
-    if (!budget) this.budgets.set(archive, (budget = { remaining: this.viewBytes, keyOf: entityKey }));
+    let budget = this.budgets.get(version);
+    if (!budget) this.budgets.set(version, (budget = { remaining: this.viewBytes, keyOf: entityKey }));
     return budget;
   }
 
@@ -145,7 +144,7 @@ export class PlannedOperations {
   async answer(
     body: PlannableBody,
     accept: string,
-    contextValue: { readonly archive: Archive },
+    contextValue: { readonly source: { readonly key: object } },
   ): Promise<{ headers: Readonly<Record<string, string>>; body: Buffer; operationName: string | null } | null> {
     const key = PlannedOperations.key(body.query, body.operationName);
     const entry = key === null ? undefined : this.plans.get(key);
@@ -163,7 +162,7 @@ export class PlannedOperations {
         this.stats.bailed++;
         return null;
       }
-      const result = await runPlan(entry.plan, contextValue, body.variables, this.budget(contextValue.archive));
+      const result = await runPlan(entry.plan, contextValue, body.variables, this.budget(contextValue.source.key));
       if (result.ok) {
         // Byte for byte what Apollo Server writes: `{"data":…}` and a newline.
         const answer =

@@ -7,7 +7,6 @@
  */
 import { LRUCache } from 'lru-cache';
 
-import type { Archive } from '../../archive/types.js';
 import { ownBytes } from '../../execution/plan.js';
 
 /** A response ready to write: headers (with length and `x-response-cache: hit`) and the encoded body. */
@@ -42,7 +41,7 @@ export function answerIsReusable(headers: HeaderReader): boolean {
 }
 
 export class ResponseCache {
-  private readonly caches = new WeakMap<Archive, LRUCache<string, CachedResponse>>();
+  private readonly caches = new WeakMap<object, LRUCache<string, CachedResponse>>();
   /** Look-ups that found an answer, and those that did not (for metrics). */
   readonly stats = { hits: 0, misses: 0 };
 
@@ -53,9 +52,9 @@ export class ResponseCache {
     return this.maxBytes > 0;
   }
 
-  /** Bytes held for an archive (as the bound counts them). */
-  bytes(archive: Archive): number {
-    return this.caches.get(archive)?.calculatedSize ?? 0;
+  /** Bytes held for an archive version (as the bound counts them). */
+  bytes(version: object): number {
+    return this.caches.get(version)?.calculatedSize ?? 0;
   }
 
   /**
@@ -72,8 +71,8 @@ export class ResponseCache {
     return 2 * key.length + ENTRY_OVERHEAD_BYTES > this.maxBytes ? null : key;
   }
 
-  get(archive: Archive, key: string): CachedResponse | undefined {
-    const hit = this.caches.get(archive)?.get(key);
+  get(version: object, key: string): CachedResponse | undefined {
+    const hit = this.caches.get(version)?.get(key);
     if (hit) this.stats.hits++;
     else this.stats.misses++;
     return hit;
@@ -81,7 +80,7 @@ export class ResponseCache {
 
   /** Keeps a clean answer (the caller knows it is one: 200, no errors) to a query named `operationName`. */
   set(
-    archive: Archive,
+    version: object,
     key: string,
     headers: Iterable<[string, string]>,
     answer: string | Buffer,
@@ -94,14 +93,14 @@ export class ResponseCache {
       body: ownBytes(body),
       operationName,
     };
-    let cache = this.caches.get(archive);
+    let cache = this.caches.get(version);
     if (!cache) {
       cache = new LRUCache<string, CachedResponse>({
         maxSize: this.maxBytes,
         // Keys are JavaScript strings: up to two bytes per character.
         sizeCalculation: (value, k) => value.body.length + 2 * k.length + ENTRY_OVERHEAD_BYTES,
       });
-      this.caches.set(archive, cache);
+      this.caches.set(version, cache);
     }
     cache.set(key, response);
   }
