@@ -1,0 +1,911 @@
+/**
+ * The sync: makes a PostgreSQL database hold exactly a folder's valid transcripts, as the in-memory archive
+ * (src/archive/build.ts, src/archive/store.ts) would serve them. Everything happens in one transaction holding
+ * SYNC_LOCK: it commits whole or not at all, and syncs started at once run one after another.
+ *
+ * Work is by content hash: a file whose bytes hash as `files.content_hash` is not parsed again, and a folder with
+ * no change writes nothing. The rules across files (duplicates, first spellings, series order) run over every
+ * file's identity, kept in `files`, so they need no unchanged file's rows; only what a change touches is written:
+ * - the rows (segment, turns) of files added, changed or deleted, or accepted or refused anew;
+ * - the episodes and speakers those rows belong to (recomputed from the database's rows);
+ * - every row's `series_ord` when the series order changes (then every speaker's talk time too: its sum runs in
+ *   archive order);
+ * - `terms.df` by the words of the turns removed and added.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+import { from as copyFrom } from 'pg-copy-streams';
+
+import { episodeId, listTranscriptFiles, realFolder, TranscriptReader } from '../archive/index.js';
+import type { ArchiveStats } from '../archive/index.js';
+import { compareCodeUnits } from '../lib/order.js';
+import { ASCII_FLAG, END, SPEAKER, START, STRIDE, TEXT_END, TEXT_START, WORDS } from '../parser/index.js';
+import { diagnostic, roundSeconds, slugify, timecodeOfFrames } from '../parser/index.js';
+import type { CompactSegment, Diagnostic, DiagnosticCode, Severity, Timecode } from '../parser/index.js';
+import { TermDictionary } from '../search/tokens.js';
+import type { Pool, PoolClient } from './client.js';
+import { copyArray, copyNumber, copyText, NULL, turnTokens } from './copy.js';
+import { migrate } from './migrate.js';
+import { ARCHIVE_CHANNEL, SYNC_LOCK } from './migrations.js';
+
+export interface SyncOptions {
+  /** Longest wait for SYNC_LOCK (another sync running) before giving up. Default 30 s. */
+  readonly lockTimeoutMs?: number;
+  /** Largest accepted file, in bytes. Default 10 MiB. */
+  readonly maxBytes?: number;
+  /** Abandons the sync (rolled back) at the next step. */
+  readonly signal?: AbortSignal;
+}
+
+export interface SyncReport {
+  readonly ok: true;
+  /** Whether this sync wrote a new version (false: the folder had not changed). */
+  readonly changed: boolean;
+  /** The archive's version after the sync. */
+  readonly version: number;
+  /** Migrations applied by this sync. */
+  readonly migrated: readonly number[];
+  /** Files parsed because they were new or changed; files gone; files whose bytes had not changed. */
+  readonly read: number;
+  readonly removed: number;
+  readonly unchanged: number;
+  /** Every diagnostic of the folder, in file order (as `npm run validate` prints them). */
+  readonly diagnostics: readonly Diagnostic[];
+  /** Those of the files read by this sync. */
+  readonly fresh: readonly Diagnostic[];
+  /** Files with an error: not loaded, or still serving their last good version. */
+  readonly rejected: readonly string[];
+  /** Broken files still served from their last good version. */
+  readonly keptLastGood: readonly string[];
+  readonly stats: ArchiveStats;
+  readonly ms: number;
+}
+
+export interface SyncFailure {
+  readonly ok: false;
+  /** Nothing was committed. `lock`: another sync held the lock too long; `folder`: the folder cannot be read. */
+  readonly reason: 'connect' | 'lock' | 'folder' | 'aborted' | 'database';
+  readonly message: string;
+  readonly ms: number;
+}
+
+export type SyncResult = SyncReport | SyncFailure;
+
+/** The codes of the rules across files: a file's other diagnostics are its own. */
+const CROSS_FILE = new Set<DiagnosticCode>(['DUPLICATE_SLUG', 'DUPLICATE_CHUNK']);
+
+const titleCollator = new Intl.Collator('en', { sensitivity: 'accent' });
+
+interface StoredDiagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly line: number;
+}
+
+/** A row of transcripts.files as read. */
+interface FileRow {
+  readonly path: string;
+  readonly content_hash: Buffer;
+  readonly good_hash: Buffer | null;
+  readonly diagnostics: StoredDiagnostic[];
+  readonly slug: string | null;
+  readonly series: string | null;
+  readonly episode: number | null;
+  readonly chunk: number | null;
+  readonly slug_line: number | null;
+  readonly chunk_line: number | null;
+  readonly names: string[] | null;
+  readonly accepted: boolean;
+}
+
+/** A version of a file the archive can load: what the rules across files need, and its parse when at hand. */
+interface Version {
+  readonly hash: Buffer;
+  readonly slug: string;
+  readonly series: string;
+  readonly episode: number;
+  readonly chunk: number;
+  readonly slugLine: number;
+  readonly chunkLine: number;
+  /** Participants, then turn speakers in order of first turn, as spelled. */
+  readonly names: readonly string[];
+  segment: CompactSegment | null;
+}
+
+/** What the sync makes of one file of the folder. */
+interface FilePlan {
+  readonly path: string;
+  readonly hash: Buffer;
+  readonly prev: FileRow | undefined;
+  /** Parsed because its bytes changed (or it is new). */
+  readonly read: boolean;
+  /** The diagnostics of the version on disk. */
+  readonly own: readonly Diagnostic[];
+  /** Whether the version on disk is good (and so is `good`). */
+  readonly currentOk: boolean;
+  /** The version to load: the one on disk if good, else the last good one, else none. */
+  good: Version | null;
+  /** `good` is not the version whose rows the database holds. */
+  readonly goodIsNew: boolean;
+  cross: Diagnostic[];
+  accepted: boolean;
+}
+
+class SyncError extends Error {
+  constructor(
+    readonly reason: SyncFailure['reason'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const messageOf = (error: unknown): string => {
+  if (error instanceof AggregateError && error.message === '') return error.errors.map(messageOf).join('; ');
+  if (error instanceof Error) return error.message || String((error as NodeJS.ErrnoException).code ?? error.name);
+  return String(error);
+};
+
+const versionOfRow = (row: FileRow): Version | null =>
+  row.good_hash === null || row.slug === null
+    ? null
+    : {
+        hash: row.good_hash,
+        slug: row.slug,
+        series: row.series!,
+        episode: row.episode!,
+        chunk: row.chunk!,
+        slugLine: row.slug_line!,
+        chunkLine: row.chunk_line!,
+        names: row.names ?? [],
+        segment: null,
+      };
+
+const versionOfSegment = (hash: Buffer, s: CompactSegment): Version => ({
+  hash,
+  slug: s.slug,
+  series: s.series,
+  episode: s.episode,
+  chunk: s.chunk,
+  slugLine: s.lines.slug,
+  chunkLine: s.lines.chunk,
+  names: [...s.participants, ...s.turns.names],
+  segment: s,
+});
+
+const stored = (d: Diagnostic): StoredDiagnostic => ({
+  code: d.code,
+  severity: d.severity,
+  message: d.message,
+  line: d.line,
+});
+
+/** A file's diagnostics in print order: a good version's cross-file ones before its warnings (as the build). */
+const diagnosticsOf = (plan: FilePlan): Diagnostic[] =>
+  plan.currentOk ? [...plan.cross, ...plan.own] : [...plan.own, ...plan.cross];
+
+/**
+ * Syncs `dataDir` into the database behind `pool`. Never throws: a failure comes back as `{ ok: false }`, with
+ * nothing committed.
+ *
+ * @example
+ * const result = await syncFolder(pool, 'data');
+ * if (result.ok) console.log(result.version, result.rejected);
+ */
+export async function syncFolder(pool: Pool, dataDir: string, options: SyncOptions = {}): Promise<SyncResult> {
+  const startedAt = performance.now();
+  const ms = (): number => Math.round(performance.now() - startedAt);
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    return { ok: false, reason: 'connect', message: `cannot connect to the database: ${messageOf(error)}`, ms: ms() };
+  }
+  let broken = false;
+  try {
+    const report = await run(client, dataDir, options, startedAt);
+    return report;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => (broken = true));
+    if (error instanceof SyncError) return { ok: false, reason: error.reason, message: error.message, ms: ms() };
+    if (options.signal?.aborted) return { ok: false, reason: 'aborted', message: 'sync abandoned', ms: ms() };
+    return { ok: false, reason: 'database', message: messageOf(error), ms: ms() };
+  } finally {
+    // A connection whose rollback failed is not handed to anyone else.
+    client.release(broken);
+  }
+}
+
+async function run(client: PoolClient, dataDir: string, options: SyncOptions, startedAt: number): Promise<SyncReport> {
+  const signal = options.signal;
+  const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+  await client.query('BEGIN');
+  // Bounds every lock wait of the transaction, the advisory lock's first.
+  await client.query("SELECT set_config('lock_timeout', $1, true)", [`${Math.max(1, Math.round(lockTimeoutMs))}ms`]);
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
+  } catch (error) {
+    if ((error as { code?: string }).code === '55P03') {
+      throw new SyncError('lock', `another sync held the lock for more than ${lockTimeoutMs} ms; nothing was changed`);
+    }
+    throw error;
+  }
+  const migrated = await migrate(client);
+  signal?.throwIfAborted();
+
+  const { rows: fileRows } = await client.query<FileRow>(
+    `SELECT path, content_hash, good_hash, diagnostics, slug, series, episode, chunk, slug_line, chunk_line, names,
+            accepted
+       FROM transcripts.files`,
+  );
+  const prevByPath = new Map(fileRows.map((row) => [row.path, row]));
+  const { rows: archiveRows } = await client.query<{ version: string } & Record<keyof ArchiveStats, number>>(
+    'SELECT version, series, episodes, segments, turns, speakers, files, errors, warnings FROM transcripts.archive',
+  );
+  const archiveRow = archiveRows[0];
+
+  // The folder: every file hashed, the new and changed ones parsed.
+  let names: string[];
+  let realDataDir: string;
+  try {
+    realDataDir = await realFolder(dataDir);
+    names = await listTranscriptFiles(dataDir);
+  } catch (error) {
+    throw new SyncError('folder', `cannot read ${dataDir}: ${messageOf(error)}`);
+  }
+  const reader = new TranscriptReader(dataDir, { maxBytes: options.maxBytes, realDataDir });
+  const plans: FilePlan[] = [];
+  let read = 0;
+  for (const path of names) {
+    if ((plans.length & 255) === 0) signal?.throwIfAborted();
+    const prev = prevByPath.get(path);
+    const { hash, parse } = reader.readHashed(path);
+    if (prev && prev.content_hash.equals(hash)) {
+      const last = versionOfRow(prev);
+      const currentOk = last !== null && last.hash.equals(hash);
+      const good = currentOk || prev.accepted ? last : null;
+      // A refused version on disk may be accepted now (the file it lost to changed): its rows need its parse.
+      if (good && currentOk && !prev.accepted) {
+        const again = parse();
+        if (again.ok) good.segment = again.segment;
+      }
+      const own = prev.diagnostics.filter((d) => !CROSS_FILE.has(d.code)).map((d) => ({ ...d, file: path }));
+      plans.push({ path, hash, prev, read: false, own, currentOk, good, goodIsNew: false, cross: [], accepted: false });
+      continue;
+    }
+    read++;
+    const result = parse();
+    if (result.ok) {
+      const good = versionOfSegment(hash, result.segment);
+      // Back to the version whose rows are loaded (fixed after a break): they stay.
+      const goodIsNew = !(prev?.good_hash?.equals(hash) ?? false);
+      plans.push({
+        path,
+        hash,
+        prev,
+        read: true,
+        own: result.warnings,
+        currentOk: true,
+        good,
+        goodIsNew,
+        cross: [],
+        accepted: false,
+      });
+    } else {
+      // Broken now: the last good version, if any, is what loads (as live reload keeps it). Only a loaded one: a
+      // refused one's bytes are gone, and the schema keeps no bytes (live reload would keep it in memory).
+      const good = prev?.accepted ? versionOfRow(prev) : null;
+      const own = [...result.errors, ...result.warnings];
+      plans.push({
+        path,
+        hash,
+        prev,
+        read: true,
+        own,
+        currentOk: false,
+        good,
+        goodIsNew: false,
+        cross: [],
+        accepted: false,
+      });
+    }
+  }
+  const present = new Set(names);
+  const gone = fileRows.filter((row) => !present.has(row.path));
+
+  if (read === 0 && gone.length === 0 && archiveRow !== undefined) {
+    // Nothing changed: nothing is written (no version, no notification); the report comes from what is stored.
+    await client.query(migrated.length > 0 ? 'COMMIT' : 'ROLLBACK');
+    const diagnostics = names.flatMap((path) =>
+      prevByPath.get(path)!.diagnostics.map((d): Diagnostic => ({ ...d, file: path })),
+    );
+    const { version, ...stats } = archiveRow;
+    return {
+      ok: true,
+      changed: false,
+      version: Number(version),
+      migrated,
+      read: 0,
+      removed: 0,
+      unchanged: names.length,
+      diagnostics,
+      fresh: [],
+      rejected: rejectedOf(diagnostics),
+      keptLastGood: plans.filter((p) => p.prev!.accepted && !p.currentOk).map((p) => p.path),
+      stats,
+      ms: Math.round(performance.now() - startedAt),
+    };
+  }
+
+  // The rules across files, in load order: a version whose slug or (series, episode, chunk) an earlier accepted
+  // one took is refused.
+  const slugOwner = new Map<string, string>();
+  const chunkOwner = new Map<string, string>();
+  for (const plan of plans) {
+    const good = plan.good;
+    if (!good) continue;
+    const cross: Diagnostic[] = [];
+    const slugTakenBy = slugOwner.get(good.slug);
+    if (slugTakenBy !== undefined) {
+      cross.push(diagnostic('DUPLICATE_SLUG', plan.path, good.slugLine, good.slug, slugTakenBy));
+    }
+    const chunkKey = `${slugify(good.series)}\u0000${good.episode}\u0000${good.chunk}`;
+    const chunkTakenBy = chunkOwner.get(chunkKey);
+    if (chunkTakenBy !== undefined) {
+      cross.push(
+        diagnostic('DUPLICATE_CHUNK', plan.path, good.chunkLine, good.series, good.episode, good.chunk, chunkTakenBy),
+      );
+    }
+    if (cross.length > 0) {
+      // A last good version refused now is forgotten: its rows go, and it could not be loaded again later.
+      if (!plan.currentOk) plan.good = null;
+      else plan.cross = cross;
+      continue;
+    }
+    slugOwner.set(good.slug, plan.path);
+    chunkOwner.set(chunkKey, plan.path);
+    plan.accepted = true;
+  }
+
+  // Which rows go and which come.
+  const loadedBefore = (plan: FilePlan): boolean => plan.prev?.accepted ?? false;
+  const dropped = [
+    ...gone.filter((row) => row.accepted),
+    ...plans.filter((p) => loadedBefore(p) && (!p.accepted || p.goodIsNew)).map((p) => p.prev!),
+  ];
+  const added = plans.filter((p) => p.accepted && (p.goodIsNew || !loadedBefore(p)));
+  for (const plan of added) {
+    if (!plan.good!.segment) throw new Error(`internal: ${plan.path} is to be loaded but was not parsed`);
+  }
+
+  // Series: the first spelling in load order, ranked by title, then id.
+  const seriesTitles = new Map<string, string>();
+  const speakerNames = new Map<string, string>();
+  for (const plan of plans) {
+    if (!plan.accepted) continue;
+    const id = slugify(plan.good!.series);
+    if (!seriesTitles.has(id)) seriesTitles.set(id, plan.good!.series);
+    for (const name of plan.good!.names) {
+      const speakerId = slugify(name);
+      if (!speakerNames.has(speakerId)) speakerNames.set(speakerId, name);
+    }
+  }
+  const seriesOrder = [...seriesTitles]
+    .sort(([a, ta], [b, tb]) => titleCollator.compare(ta, tb) || compareCodeUnits(a, b))
+    .map(([id]) => id);
+  const ordOf = new Map(seriesOrder.map((id, ord) => [id, ord]));
+
+  const touchedEpisodes = new Set<string>();
+  const touchedSpeakers = new Set<string>();
+  for (const row of dropped) {
+    touchedEpisodes.add(episodeId(slugify(row.series!), row.episode!));
+    for (const name of row.names ?? []) touchedSpeakers.add(slugify(name));
+  }
+  for (const plan of added) {
+    touchedEpisodes.add(episodeId(slugify(plan.good!.series), plan.good!.episode));
+    for (const name of plan.good!.names) touchedSpeakers.add(slugify(name));
+  }
+  signal?.throwIfAborted();
+
+  // 1. Rows that go, and the words they took from the document frequencies.
+  const dfDelta = new Map<string, number>();
+  const droppedSlugs = dropped.map((row) => row.slug!);
+  if (droppedSlugs.length > 0) {
+    const { rows } = await client.query<{ term: string; n: number }>(
+      `SELECT u.lexeme AS term, count(*)::int AS n
+         FROM transcripts.turns t, unnest(t.tokens) u
+        WHERE t.segment_id = ANY($1)
+        GROUP BY u.lexeme`,
+      [droppedSlugs],
+    );
+    for (const { term, n } of rows) dfDelta.set(term, -n);
+    await client.query('DELETE FROM transcripts.turns WHERE segment_id = ANY($1)', [droppedSlugs]);
+    await client.query('DELETE FROM transcripts.segments WHERE id = ANY($1)', [droppedSlugs]);
+  }
+  // Episodes left without segments go now, before any series_ord moves (their numbers could collide).
+  await client.query(
+    `DELETE FROM transcripts.episodes e
+      WHERE e.id = ANY($1)
+        AND NOT EXISTS (SELECT 1 FROM transcripts.segments s
+                         WHERE s.series_ord = e.series_ord AND s.episode_number = e.number)`,
+    [[...touchedEpisodes]],
+  );
+
+  // 2. Series: gone ones deleted, moved ones renumbered (through negative numbers: ords are unique), then titles.
+  const { rows: seriesRows } = await client.query<{ id: string; title: string; ord: number }>(
+    'SELECT id, title, ord FROM transcripts.series',
+  );
+  await client.query('DELETE FROM transcripts.series WHERE NOT (id = ANY($1))', [seriesOrder]);
+  const moved = seriesRows.filter((s) => ordOf.has(s.id) && ordOf.get(s.id) !== s.ord);
+  if (moved.length > 0) {
+    await client.query(
+      `UPDATE transcripts.series s SET ord = -1 - m.ord FROM unnest($1::text[], $2::int[]) m(id, ord)
+        WHERE s.id = m.id`,
+      [moved.map((s) => s.id), moved.map((s) => ordOf.get(s.id)!)],
+    );
+    await client.query('UPDATE transcripts.series SET ord = -1 - ord WHERE ord < 0');
+    for (const table of ['episodes', 'segments', 'turns']) {
+      await client.query(
+        `UPDATE transcripts.${table} t SET series_ord = -1 - m.ord FROM unnest($1::int[], $2::int[]) m(old, ord)
+          WHERE t.series_ord = m.old`,
+        [moved.map((s) => s.ord), moved.map((s) => ordOf.get(s.id)!)],
+      );
+      await client.query(`UPDATE transcripts.${table} SET series_ord = -1 - series_ord WHERE series_ord < 0`);
+    }
+  }
+  const known = new Map(seriesRows.map((s) => [s.id, s.title]));
+  const seriesChanges = seriesOrder.filter((id) => known.get(id) !== seriesTitles.get(id));
+  if (seriesChanges.length > 0) {
+    await client.query(
+      `INSERT INTO transcripts.series (id, title, ord)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[])
+       ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title`,
+      [seriesChanges, seriesChanges.map((id) => seriesTitles.get(id)!), seriesChanges.map((id) => ordOf.get(id)!)],
+    );
+  }
+  signal?.throwIfAborted();
+
+  // 3. Rows that come: segments, then turns (with their words), by COPY.
+  const dictionary = new TermDictionary();
+  const addedTerms = new Map<number, number>();
+  if (added.length > 0) {
+    await copyRows(
+      client,
+      `COPY transcripts.segments (id, episode_id, series_id, series_ord, episode_number, chunk, idx, file, title,
+         description, summary, fps, start_smpte, start_seconds, end_smpte, end_seconds, duration_seconds, topics, tags,
+         topic_tags, entities, mentions, topics_folded, tags_folded, entities_folded, mentions_folded, speaker_ids,
+         participant_ids, word_count, turn_count) FROM STDIN`,
+      segmentLines(added, ordOf),
+      signal,
+    );
+    await copyRows(
+      client,
+      `COPY transcripts.turns (segment_id, number, episode_id, series_ord, episode_number, chunk, speaker_id,
+         start_smpte, start_seconds, end_smpte, end_seconds, word_count, text, tokens, token_count) FROM STDIN`,
+      turnLines(added, ordOf, dictionary, addedTerms),
+      signal,
+    );
+  }
+  for (const [id, n] of addedTerms) {
+    const term = dictionary.terms[id]!;
+    dfDelta.set(term, (dfDelta.get(term) ?? 0) + n);
+  }
+
+  // 4. Episodes whose segments changed: recomputed from their segments' rows.
+  await recomputeEpisodes(client, [...touchedEpisodes]);
+  signal?.throwIfAborted();
+
+  // 5. Speakers: names are first spellings; counts are recomputed for those whose turns changed (every one when
+  // the series order changed, since talk time is a sum in archive order).
+  await syncSpeakers(client, speakerNames, moved.length > 0 ? null : touchedSpeakers);
+
+  // 6. Document frequencies.
+  const changedTerms = [...dfDelta].filter(([, n]) => n !== 0);
+  if (changedTerms.length > 0) {
+    await client.query(
+      `INSERT INTO transcripts.terms (term, df) SELECT * FROM unnest($1::text[], $2::int[])
+       ON CONFLICT (term) DO UPDATE SET df = transcripts.terms.df + EXCLUDED.df`,
+      [changedTerms.map(([t]) => t), changedTerms.map(([, n]) => n)],
+    );
+    const fewer = changedTerms.filter(([, n]) => n < 0).map(([t]) => t);
+    if (fewer.length > 0) {
+      await client.query('DELETE FROM transcripts.terms WHERE term = ANY($1) AND df <= 0', [fewer]);
+    }
+  }
+
+  // 7. Files: each one's hashes, diagnostics and loaded identity.
+  const diagnostics: Diagnostic[] = [];
+  const fresh: Diagnostic[] = [];
+  const fileChanges: object[] = [];
+  for (const plan of plans) {
+    const fileDiagnostics = diagnosticsOf(plan);
+    diagnostics.push(...fileDiagnostics);
+    if (plan.read) fresh.push(...fileDiagnostics);
+    const good = plan.good;
+    const row = {
+      path: plan.path,
+      content_hash: `\\x${plan.hash.toString('hex')}`,
+      good_hash: good ? `\\x${good.hash.toString('hex')}` : null,
+      diagnostics: fileDiagnostics.map(stored),
+      slug: good?.slug ?? null,
+      series: good?.series ?? null,
+      episode: good?.episode ?? null,
+      chunk: good?.chunk ?? null,
+      slug_line: good?.slugLine ?? null,
+      chunk_line: good?.chunkLine ?? null,
+      names: good?.names ?? null,
+      accepted: plan.accepted,
+    };
+    if (!plan.prev || !sameFileRow(plan.prev, row)) fileChanges.push(row);
+  }
+  if (fileChanges.length > 0) {
+    await client.query(
+      `INSERT INTO transcripts.files SELECT * FROM json_populate_recordset(NULL::transcripts.files, $1)
+       ON CONFLICT (path) DO UPDATE SET content_hash = EXCLUDED.content_hash, good_hash = EXCLUDED.good_hash,
+         diagnostics = EXCLUDED.diagnostics, slug = EXCLUDED.slug, series = EXCLUDED.series,
+         episode = EXCLUDED.episode, chunk = EXCLUDED.chunk, slug_line = EXCLUDED.slug_line,
+         chunk_line = EXCLUDED.chunk_line, names = EXCLUDED.names, accepted = EXCLUDED.accepted`,
+      [JSON.stringify(fileChanges)],
+    );
+  }
+  if (gone.length > 0) {
+    await client.query('DELETE FROM transcripts.files WHERE path = ANY($1)', [gone.map((row) => row.path)]);
+  }
+
+  // 8. The archive row, and the notification (delivered at commit).
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const version = Number(archiveRow?.version ?? 0) + 1;
+  const { rows: counted } = await client.query<Omit<ArchiveStats, 'files' | 'errors' | 'warnings'>>(
+    `INSERT INTO transcripts.archive (singleton, version, synced_at, series, episodes, segments, turns, speakers,
+       files, errors, warnings, tokens)
+     SELECT true, $1, now(), (SELECT count(*) FROM transcripts.series), (SELECT count(*) FROM transcripts.episodes),
+       (SELECT count(*) FROM transcripts.segments), (SELECT count(*) FROM transcripts.turns),
+       (SELECT count(*) FROM transcripts.speakers), $2, $3, $4,
+       (SELECT coalesce(sum(token_count), 0) FROM transcripts.turns)
+     ON CONFLICT (singleton) DO UPDATE SET version = EXCLUDED.version, synced_at = EXCLUDED.synced_at,
+       series = EXCLUDED.series, episodes = EXCLUDED.episodes, segments = EXCLUDED.segments, turns = EXCLUDED.turns,
+       speakers = EXCLUDED.speakers, files = EXCLUDED.files, errors = EXCLUDED.errors, warnings = EXCLUDED.warnings,
+       tokens = EXCLUDED.tokens
+     RETURNING series, episodes, segments, turns, speakers`,
+    [version, names.length, errors, diagnostics.length - errors],
+  );
+  await client.query('SELECT pg_notify($1, $2)', [ARCHIVE_CHANNEL, String(version)]);
+  // The last moment to abandon: after COMMIT the sync has happened.
+  signal?.throwIfAborted();
+  await client.query('COMMIT');
+  return {
+    ok: true,
+    changed: true,
+    version,
+    migrated,
+    read,
+    removed: gone.length,
+    unchanged: names.length - read,
+    diagnostics,
+    fresh,
+    rejected: rejectedOf(diagnostics),
+    keptLastGood: plans.filter((p) => p.accepted && !p.currentOk).map((p) => p.path),
+    stats: { ...counted[0]!, files: names.length, errors, warnings: diagnostics.length - errors },
+    ms: Math.round(performance.now() - startedAt),
+  };
+}
+
+/** Files with an error, each once, in file order. */
+function rejectedOf(diagnostics: readonly Diagnostic[]): string[] {
+  return [...new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file))];
+}
+
+function sameFileRow(
+  prev: FileRow,
+  row: { content_hash: string; good_hash: string | null; diagnostics: StoredDiagnostic[]; accepted: boolean } & Pick<
+    FileRow,
+    'slug' | 'series' | 'episode' | 'chunk' | 'slug_line' | 'chunk_line'
+  > & { names: readonly string[] | null },
+): boolean {
+  const hex = (b: Buffer | null) => (b === null ? null : `\\x${b.toString('hex')}`);
+  const key = (ds: readonly StoredDiagnostic[]) =>
+    ds.map((d) => `${d.code}\u0000${d.severity}\u0000${d.line}\u0000${d.message}`).join('\u0001');
+  return (
+    hex(prev.content_hash) === row.content_hash &&
+    hex(prev.good_hash) === row.good_hash &&
+    key(prev.diagnostics) === key(row.diagnostics) &&
+    prev.slug === row.slug &&
+    prev.series === row.series &&
+    prev.episode === row.episode &&
+    prev.chunk === row.chunk &&
+    prev.slug_line === row.slug_line &&
+    prev.chunk_line === row.chunk_line &&
+    JSON.stringify(prev.names) === JSON.stringify(row.names) &&
+    prev.accepted === row.accepted
+  );
+}
+
+/** Streams `lines` (COPY text format, each ending in a newline) into a COPY ... FROM STDIN. */
+async function copyRows(
+  client: PoolClient,
+  sql: string,
+  lines: Iterable<string>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  // Lines are batched into chunks of about 256 KiB: one write per line would cost more than the lines.
+  function* chunks(): Generator<string> {
+    let chunk = '';
+    for (const line of lines) {
+      chunk += line;
+      if (chunk.length >= 262_144) {
+        signal?.throwIfAborted();
+        yield chunk;
+        chunk = '';
+      }
+    }
+    if (chunk !== '') yield chunk;
+  }
+  await pipeline(Readable.from(chunks()), client.query(copyFrom(sql)));
+}
+
+/** A turn's start or end seconds, as the in-memory archive computes them (src/archive/build.ts). */
+function secondsOf(s: CompactSegment, turn: number, column: typeof START | typeof END): number {
+  const frames = s.turns.cols[turn * STRIDE + column]!;
+  if (frames >= 0) return frames / s.fps;
+  const written = s.turns.timecodes!.get(turn)!;
+  return (column === START ? written.start : written.end).seconds;
+}
+
+function timecodeOf(s: CompactSegment, turn: number, column: typeof START | typeof END): Timecode {
+  const frames = s.turns.cols[turn * STRIDE + column]!;
+  if (frames >= 0) return timecodeOfFrames(frames, s.fps);
+  const written = s.turns.timecodes!.get(turn)!;
+  return column === START ? written.start : written.end;
+}
+
+const distinct = (values: Iterable<string>): string[] => [...new Set(values)];
+const folded = (values: readonly string[]): string[] => distinct(values.map((v) => v.toLowerCase()));
+
+/** The segments' rows, as buildSegment makes the records (idx is set with the episode's). */
+function* segmentLines(added: readonly FilePlan[], ordOf: ReadonlyMap<string, number>): Generator<string> {
+  for (const plan of added) {
+    const s = plan.good!.segment!;
+    const { cols, count, names } = s.turns;
+    const speakerIds = names.map(slugify);
+    const seen: string[] = [];
+    let words = 0;
+    let earliest = -1;
+    let latest = -1;
+    for (let t = 0; t < count; t++) {
+      const o = t * STRIDE;
+      const speaker = speakerIds[cols[o + SPEAKER]! & ~ASCII_FLAG]!;
+      if (!seen.includes(speaker)) seen.push(speaker);
+      words += cols[o + WORDS]!;
+      if (earliest === -1 || secondsOf(s, t, START) < secondsOf(s, earliest, START)) earliest = t;
+      if (latest === -1 || secondsOf(s, t, END) > secondsOf(s, latest, END)) latest = t;
+    }
+    const start = s.start ?? timecodeOf(s, earliest, START);
+    const end = s.end ?? timecodeOf(s, latest, END);
+    const seriesId = slugify(s.series);
+    yield (
+      [
+        copyText(s.slug),
+        copyText(episodeId(seriesId, s.episode)),
+        copyText(seriesId),
+        copyNumber(ordOf.get(seriesId)!),
+        copyNumber(s.episode),
+        copyNumber(s.chunk),
+        '0',
+        copyText(plan.path),
+        copyText(s.title),
+        s.description === null ? NULL : copyText(s.description),
+        s.summary === null ? NULL : copyText(s.summary),
+        copyNumber(s.fps),
+        copyText(start.smpte),
+        copyNumber(start.seconds),
+        copyText(end.smpte),
+        copyNumber(end.seconds),
+        copyNumber(roundSeconds(end.seconds - start.seconds)),
+        copyArray(s.topics),
+        copyArray(s.tags),
+        copyArray(s.topicTags),
+        copyArray(s.entities),
+        copyArray(s.mentions),
+        copyArray(folded(s.topics)),
+        copyArray(folded(s.tags)),
+        copyArray(folded(s.entities)),
+        copyArray(folded(s.mentions)),
+        copyArray(seen),
+        copyArray(distinct(s.participants.map(slugify))),
+        copyNumber(words),
+        copyNumber(count),
+      ].join('\t') + '\n'
+    );
+  }
+}
+
+/** The turns' rows; counts in `termCounts` how many of them hold each word (by `dictionary` id). */
+function* turnLines(
+  added: readonly FilePlan[],
+  ordOf: ReadonlyMap<string, number>,
+  dictionary: TermDictionary,
+  termCounts: Map<number, number>,
+): Generator<string> {
+  for (const plan of added) {
+    const s = plan.good!.segment!;
+    const { cols, count, names, text } = s.turns;
+    const speakerIds = names.map((name) => copyText(slugify(name)));
+    const seriesId = slugify(s.series);
+    // The columns every turn of the segment shares.
+    const segment = copyText(s.slug);
+    const shared = [
+      copyText(episodeId(seriesId, s.episode)),
+      copyNumber(ordOf.get(seriesId)!),
+      copyNumber(s.episode),
+      copyNumber(s.chunk),
+    ].join('\t');
+    for (let t = 0; t < count; t++) {
+      const o = t * STRIDE;
+      const ascii = (cols[o + SPEAKER]! & ASCII_FLAG) !== 0;
+      const from = cols[o + TEXT_START]!;
+      const to = cols[o + TEXT_END]!;
+      const n = dictionary.termsInto(text, from, to, ascii, true);
+      const tokens = turnTokens(dictionary.terms, dictionary.ids, n);
+      for (const id of tokens.kept) termCounts.set(id, (termCounts.get(id) ?? 0) + 1);
+      const start = timecodeOf(s, t, START);
+      const end = timecodeOf(s, t, END);
+      yield `${segment}\t${t + 1}\t${shared}\t${speakerIds[cols[o + SPEAKER]! & ~ASCII_FLAG]!}\t${copyText(
+        start.smpte,
+      )}\t${copyNumber(start.seconds)}\t${copyText(end.smpte)}\t${copyNumber(end.seconds)}\t${cols[o + WORDS]!}\t${copyText(
+        text.toString(ascii ? 'latin1' : 'utf8', from, to),
+      )}\t${copyText(tokens.literal)}\t${n}\n`;
+    }
+  }
+}
+
+interface SegmentAggregate {
+  episode_id: string;
+  id: string;
+  series_id: string;
+  series_ord: number;
+  episode_number: number;
+  idx: number;
+  start_smpte: string;
+  start_seconds: number;
+  end_smpte: string;
+  end_seconds: number;
+  topics: string[];
+  speaker_ids: string[];
+  word_count: number;
+  turn_count: number;
+}
+
+/** Recomputes the episodes' rows (and their segments' positions) from their segments' rows, as the build does. */
+async function recomputeEpisodes(client: PoolClient, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const { rows } = await client.query<SegmentAggregate>(
+    `SELECT episode_id, id, series_id, series_ord, episode_number, idx, start_smpte, start_seconds, end_smpte,
+            end_seconds, topics, speaker_ids, word_count, turn_count
+       FROM transcripts.segments WHERE episode_id = ANY($1) ORDER BY episode_id, chunk`,
+    [ids],
+  );
+  const byEpisode = new Map<string, SegmentAggregate[]>();
+  for (const row of rows) {
+    const list = byEpisode.get(row.episode_id);
+    if (list) list.push(row);
+    else byEpisode.set(row.episode_id, [row]);
+  }
+  const episodes: object[] = [];
+  const moved: { id: string; idx: number }[] = [];
+  for (const [id, segments] of byEpisode) {
+    const first = segments[0]!;
+    const last = segments.at(-1)!;
+    const topics: string[] = [];
+    const seenTopics = new Set<string>();
+    for (const topic of segments.flatMap((s) => s.topics)) {
+      const key = topic.toLowerCase();
+      if (!seenTopics.has(key)) {
+        seenTopics.add(key);
+        topics.push(topic);
+      }
+    }
+    episodes.push({
+      id,
+      series_id: first.series_id,
+      series_ord: first.series_ord,
+      number: first.episode_number,
+      start_smpte: first.start_smpte,
+      start_seconds: first.start_seconds,
+      end_smpte: last.end_smpte,
+      end_seconds: last.end_seconds,
+      duration_seconds: roundSeconds(last.end_seconds - first.start_seconds),
+      topics,
+      speaker_ids: distinct(segments.flatMap((s) => s.speaker_ids)),
+      word_count: segments.reduce((sum, s) => sum + s.word_count, 0),
+      turn_count: segments.reduce((sum, s) => sum + s.turn_count, 0),
+    });
+    segments.forEach((s, idx) => {
+      if (s.idx !== idx) moved.push({ id: s.id, idx });
+    });
+  }
+  if (episodes.length > 0) {
+    await client.query(
+      `INSERT INTO transcripts.episodes SELECT * FROM json_populate_recordset(NULL::transcripts.episodes, $1)
+       ON CONFLICT (id) DO UPDATE SET series_id = EXCLUDED.series_id, series_ord = EXCLUDED.series_ord,
+         number = EXCLUDED.number, start_smpte = EXCLUDED.start_smpte, start_seconds = EXCLUDED.start_seconds,
+         end_smpte = EXCLUDED.end_smpte, end_seconds = EXCLUDED.end_seconds,
+         duration_seconds = EXCLUDED.duration_seconds, topics = EXCLUDED.topics, speaker_ids = EXCLUDED.speaker_ids,
+         word_count = EXCLUDED.word_count, turn_count = EXCLUDED.turn_count`,
+      [JSON.stringify(episodes)],
+    );
+  }
+  if (moved.length > 0) {
+    await client.query(
+      `UPDATE transcripts.segments s SET idx = m.idx FROM unnest($1::text[], $2::int[]) m(id, idx)
+        WHERE s.id = m.id`,
+      [moved.map((m) => m.id), moved.map((m) => m.idx)],
+    );
+  }
+}
+
+/**
+ * Makes the speakers table hold `names` (id -> first spelling), with counts recomputed from the turns for the
+ * speakers in `recount` (null: all of them) and for new ones.
+ */
+async function syncSpeakers(
+  client: PoolClient,
+  names: ReadonlyMap<string, string>,
+  recount: ReadonlySet<string> | null,
+): Promise<void> {
+  const { rows } = await client.query<{
+    id: string;
+    name: string;
+    word_count: number;
+    talk_time_seconds: number;
+    turn_count: number;
+  }>('SELECT id, name, word_count, talk_time_seconds, turn_count FROM transcripts.speakers');
+  const current = new Map(rows.map((row) => [row.id, row]));
+  const wanted = [...names.keys()];
+  await client.query('DELETE FROM transcripts.speakers WHERE NOT (id = ANY($1))', [wanted]);
+  const counting = wanted.filter((id) => recount === null || recount.has(id) || !current.has(id));
+  const counts = new Map<string, { words: number; turns: number; talk: number }>();
+  if (counting.length > 0) {
+    // The talk time is summed in archive order, as the build adds it up, then rounded the same way (below).
+    const { rows: sums } = await client.query<{ id: string; words: number; turns: number; talk: number }>(
+      `SELECT speaker_id AS id, sum(word_count)::int AS words, count(*)::int AS turns,
+              sum(end_seconds - start_seconds ORDER BY series_ord, episode_number, chunk, number) AS talk
+         FROM transcripts.turns WHERE speaker_id = ANY($1) GROUP BY speaker_id`,
+      [counting],
+    );
+    for (const row of sums) counts.set(row.id, row);
+  }
+  const changes: object[] = [];
+  for (const id of wanted) {
+    const before = current.get(id);
+    const counted = counts.get(id);
+    const row =
+      recount === null || recount.has(id) || !before
+        ? {
+            id,
+            name: names.get(id)!,
+            word_count: counted?.words ?? 0,
+            talk_time_seconds: roundSeconds(counted?.talk ?? 0),
+            turn_count: counted?.turns ?? 0,
+          }
+        : { ...before, name: names.get(id)! };
+    if (
+      !before ||
+      before.name !== row.name ||
+      before.word_count !== row.word_count ||
+      before.talk_time_seconds !== row.talk_time_seconds ||
+      before.turn_count !== row.turn_count
+    ) {
+      changes.push(row);
+    }
+  }
+  if (changes.length > 0) {
+    await client.query(
+      `INSERT INTO transcripts.speakers SELECT * FROM json_populate_recordset(NULL::transcripts.speakers, $1)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, word_count = EXCLUDED.word_count,
+         talk_time_seconds = EXCLUDED.talk_time_seconds, turn_count = EXCLUDED.turn_count`,
+      [JSON.stringify(changes)],
+    );
+  }
+}
