@@ -25,7 +25,7 @@ import { diagnostic, roundSeconds, slugify, timecodeOfFrames } from '../parser/i
 import type { CompactSegment, Diagnostic, DiagnosticCode, Severity, Timecode } from '../parser/index.js';
 import { TermDictionary } from '../search/tokens.js';
 import type { Pool, PoolClient } from './client.js';
-import { copyArray, copyNumber, copyText, NULL, turnTokens } from './copy.js';
+import { BinaryRows, copyArray, copyNumber, copyText, NULL, TsvectorWriter } from './copy.js';
 import { migrate } from './migrate.js';
 import { ARCHIVE_CHANNEL, SYNC_LOCK } from './migrations.js';
 
@@ -232,6 +232,11 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
     }
     throw error;
   }
+  // Room for the sorts and the GIN index's pending list of a big load (this transaction only).
+  await client.query(
+    "SELECT set_config('work_mem', '128MB', true), set_config('maintenance_work_mem', '256MB', true), " +
+      "set_config('gin_pending_list_limit', '65536', true)",
+  );
   const migrated = await migrate(client);
   signal?.throwIfAborted();
 
@@ -396,6 +401,19 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
     .sort(([a, ta], [b, tb]) => titleCollator.compare(ta, tb) || compareCodeUnits(a, b))
     .map(([id]) => id);
   const ordOf = new Map(seriesOrder.map((id, ord) => [id, ord]));
+  // Each segment's position in its episode (by chunk), known from the files' identities alone.
+  const episodeChunks = new Map<string, FilePlan[]>();
+  for (const plan of plans) {
+    if (!plan.accepted) continue;
+    const key = episodeId(slugify(plan.good!.series), plan.good!.episode);
+    const list = episodeChunks.get(key);
+    if (list) list.push(plan);
+    else episodeChunks.set(key, [plan]);
+  }
+  const idxOf = new Map<string, number>();
+  for (const list of episodeChunks.values()) {
+    list.sort((a, b) => a.good!.chunk - b.good!.chunk).forEach((plan, idx) => idxOf.set(plan.path, idx));
+  }
 
   const touchedEpisodes = new Set<string>();
   const touchedSpeakers = new Set<string>();
@@ -469,7 +487,7 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
 
   // 3. Rows that come: segments, then turns (with their words), by COPY.
   const dictionary = new TermDictionary();
-  const addedTerms = new Map<number, number>();
+  const addedTerms: number[] = [];
   if (added.length > 0) {
     await copyRows(
       client,
@@ -477,18 +495,23 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
          description, summary, fps, start_smpte, start_seconds, end_smpte, end_seconds, duration_seconds, topics, tags,
          topic_tags, entities, mentions, topics_folded, tags_folded, entities_folded, mentions_folded, speaker_ids,
          participant_ids, word_count, turn_count) FROM STDIN`,
-      segmentLines(added, ordOf),
+      segmentLines(added, ordOf, idxOf),
       signal,
     );
     await copyRows(
       client,
       `COPY transcripts.turns (segment_id, number, episode_id, series_ord, episode_number, chunk, speaker_id,
-         start_smpte, start_seconds, end_smpte, end_seconds, word_count, text, tokens, token_count) FROM STDIN`,
-      turnLines(added, ordOf, dictionary, addedTerms),
+         start_smpte, start_seconds, end_smpte, end_seconds, word_count, text, tokens, token_count)
+       FROM STDIN (FORMAT binary)`,
+      turnChunks(added, ordOf, dictionary, addedTerms),
       signal,
     );
+    // Merged into the index now, so searches never scan a long pending list.
+    await client.query("SELECT gin_clean_pending_list('transcripts.turns_tokens'::regclass)");
   }
-  for (const [id, n] of addedTerms) {
+  for (let id = 0; id < addedTerms.length; id++) {
+    const n = addedTerms[id] ?? 0;
+    if (n === 0) continue;
     const term = dictionary.terms[id]!;
     dfDelta.set(term, (dfDelta.get(term) ?? 0) + n);
   }
@@ -622,25 +645,31 @@ function sameFileRow(
   );
 }
 
-/** Streams `lines` (COPY text format, each ending in a newline) into a COPY ... FROM STDIN. */
+/**
+ * Streams rows into a COPY ... FROM STDIN: `chunks` of the binary format as they are, or text-format lines
+ * batched into chunks of about 256 KiB (one write per line would cost more than the lines).
+ */
 async function copyRows(
   client: PoolClient,
   sql: string,
-  lines: Iterable<string>,
+  rows: Iterable<string> | Iterable<Buffer>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  // Lines are batched into chunks of about 256 KiB: one write per line would cost more than the lines.
-  function* chunks(): Generator<string> {
-    let chunk = '';
-    for (const line of lines) {
-      chunk += line;
-      if (chunk.length >= 262_144) {
-        signal?.throwIfAborted();
-        yield chunk;
-        chunk = '';
+  function* chunks(): Generator<string | Buffer> {
+    let text = '';
+    for (const row of rows) {
+      signal?.throwIfAborted();
+      if (typeof row !== 'string') {
+        yield row;
+        continue;
+      }
+      text += row;
+      if (text.length >= 262_144) {
+        yield text;
+        text = '';
       }
     }
-    if (chunk !== '') yield chunk;
+    if (text !== '') yield text;
   }
   await pipeline(Readable.from(chunks()), client.query(copyFrom(sql)));
 }
@@ -663,8 +692,12 @@ function timecodeOf(s: CompactSegment, turn: number, column: typeof START | type
 const distinct = (values: Iterable<string>): string[] => [...new Set(values)];
 const folded = (values: readonly string[]): string[] => distinct(values.map((v) => v.toLowerCase()));
 
-/** The segments' rows, as buildSegment makes the records (idx is set with the episode's). */
-function* segmentLines(added: readonly FilePlan[], ordOf: ReadonlyMap<string, number>): Generator<string> {
+/** The segments' rows, as buildSegment makes the records. */
+function* segmentLines(
+  added: readonly FilePlan[],
+  ordOf: ReadonlyMap<string, number>,
+  idxOf: ReadonlyMap<string, number>,
+): Generator<string> {
   for (const plan of added) {
     const s = plan.good!.segment!;
     const { cols, count, names } = s.turns;
@@ -692,7 +725,7 @@ function* segmentLines(added: readonly FilePlan[], ordOf: ReadonlyMap<string, nu
         copyNumber(ordOf.get(seriesId)!),
         copyNumber(s.episode),
         copyNumber(s.chunk),
-        '0',
+        copyNumber(idxOf.get(plan.path)!),
         copyText(plan.path),
         copyText(s.title),
         s.description === null ? NULL : copyText(s.description),
@@ -721,43 +754,57 @@ function* segmentLines(added: readonly FilePlan[], ordOf: ReadonlyMap<string, nu
   }
 }
 
-/** The turns' rows; counts in `termCounts` how many of them hold each word (by `dictionary` id). */
-function* turnLines(
+/**
+ * The turns' rows, in COPY's binary format (their texts are the bytes of the file); counts in `termCounts` how
+ * many of them hold each word (by `dictionary` id).
+ */
+function* turnChunks(
   added: readonly FilePlan[],
   ordOf: ReadonlyMap<string, number>,
   dictionary: TermDictionary,
-  termCounts: Map<number, number>,
-): Generator<string> {
+  termCounts: number[],
+): Generator<Buffer> {
+  const rows = new BinaryRows();
+  const tsvectors = new TsvectorWriter();
+  const writeTsvector = (buffer: Buffer, at: number) => tsvectors.write(buffer, at);
   for (const plan of added) {
     const s = plan.good!.segment!;
     const { cols, count, names, text } = s.turns;
-    const speakerIds = names.map((name) => copyText(slugify(name)));
+    const speakerIds = names.map(slugify);
     const seriesId = slugify(s.series);
-    // The columns every turn of the segment shares.
-    const segment = copyText(s.slug);
-    const shared = [
-      copyText(episodeId(seriesId, s.episode)),
-      copyNumber(ordOf.get(seriesId)!),
-      copyNumber(s.episode),
-      copyNumber(s.chunk),
-    ].join('\t');
+    const episode = episodeId(seriesId, s.episode);
+    const ord = ordOf.get(seriesId)!;
     for (let t = 0; t < count; t++) {
       const o = t * STRIDE;
       const ascii = (cols[o + SPEAKER]! & ASCII_FLAG) !== 0;
       const from = cols[o + TEXT_START]!;
       const to = cols[o + TEXT_END]!;
       const n = dictionary.termsInto(text, from, to, ascii, true);
-      const tokens = turnTokens(dictionary.terms, dictionary.ids, n);
-      for (const id of tokens.kept) termCounts.set(id, (termCounts.get(id) ?? 0) + 1);
+      const tsvectorBytes = tsvectors.measure(dictionary.terms, dictionary.ids, n);
+      for (const id of tsvectors.kept) termCounts[id] = (termCounts[id] ?? 0) + 1;
       const start = timecodeOf(s, t, START);
       const end = timecodeOf(s, t, END);
-      yield `${segment}\t${t + 1}\t${shared}\t${speakerIds[cols[o + SPEAKER]! & ~ASCII_FLAG]!}\t${copyText(
-        start.smpte,
-      )}\t${copyNumber(start.seconds)}\t${copyText(end.smpte)}\t${copyNumber(end.seconds)}\t${cols[o + WORDS]!}\t${copyText(
-        text.toString(ascii ? 'latin1' : 'utf8', from, to),
-      )}\t${copyText(tokens.literal)}\t${n}\n`;
+      rows.row(15);
+      rows.text(s.slug);
+      rows.int4(t + 1);
+      rows.text(episode);
+      rows.int4(ord);
+      rows.int4(s.episode);
+      rows.int4(s.chunk);
+      rows.text(speakerIds[cols[o + SPEAKER]! & ~ASCII_FLAG]!);
+      rows.text(start.smpte);
+      rows.float8(start.seconds);
+      rows.text(end.smpte);
+      rows.float8(end.seconds);
+      rows.int4(cols[o + WORDS]!);
+      rows.bytes(text, from, to);
+      rows.raw(tsvectorBytes, writeTsvector);
+      rows.int4(n);
     }
+    yield* rows.take();
   }
+  rows.end();
+  yield* rows.take(true);
 }
 
 interface SegmentAggregate {
