@@ -97,6 +97,8 @@ export async function sync(argv: readonly string[], io: SyncIo): Promise<number>
   try {
     const options: SyncOptions = { lockTimeoutMs: parsed.lockTimeoutMs, maxBytes: parsed.maxBytes, signal: io.signal };
     const first = await syncFolder(pool, parsed.dir, options);
+    // Stopped while the first sync ran: a --watch stops as asked (nothing was committed).
+    if (!first.ok && parsed.watch && first.reason === 'aborted') return 0;
     if (!first.ok) {
       io.err(failureLine(first, url));
       return 1;

