@@ -28,7 +28,7 @@ export interface Binaries {
 }
 
 export interface Cluster {
-  /** The admin URL (database `postgres`, user `postgres`, no password). */
+  /** The admin URL (database `postgres`, user `postgres`, no password, no TLS). */
   readonly url: string;
   readonly port: number;
   readonly dir: string;
@@ -226,7 +226,8 @@ export async function startCluster(options: { readonly binaries?: Binaries } = {
     child.stderr!.on('data', (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-8000);
     });
-    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    // sslmode=disable: a PGSSLMODE in the developer's environment must not send the tests to TLS (the server has none).
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
     // A test run killed before its teardown still takes its server down (immediate shutdown) and its folder.
     const onExit = (): void => {
       child.kill('SIGQUIT');

@@ -7,6 +7,8 @@ import type { TestProject } from 'vitest/node';
 import { startCluster } from '../helpers/postgres.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // A connection that cannot be made fails within seconds, not at the test timeout (pools read it: src/pg/client.ts).
+  process.env.PGCONNECT_TIMEOUT ??= '5';
   const cluster = await startCluster();
   project.provide('postgresUrl', cluster.url);
   return () => cluster.stop();
