@@ -263,19 +263,20 @@ export class TsvectorWriter {
   write(buffer: Buffer, at: number): void {
     buffer.writeInt32BE(this.kept.length, at);
     let o = at + 4;
+    // Byte by byte: most words are a few bytes, where a call to copy() or writeUInt16BE() costs more than the bytes.
     for (let slot = 0; slot < this.slots; slot++) {
       const n = this.slotCount[slot]!;
       if (n === 0) continue;
       const lexeme = this.lexemes[this.slotTerm[slot]!]!;
-      lexeme.copy(buffer, o);
-      o += lexeme.length;
+      for (let k = 0; k < lexeme.length; k++) buffer[o++] = lexeme[k]!;
       buffer[o++] = 0;
-      buffer.writeUInt16BE(n, o);
-      o += 2;
+      buffer[o++] = n >>> 8;
+      buffer[o++] = n & 0xff;
       const start = this.slotStart[slot]!;
       for (let k = 0; k < n; k++) {
-        buffer.writeUInt16BE(this.positions[start + k]!, o);
-        o += 2;
+        const position = this.positions[start + k]!;
+        buffer[o++] = position >>> 8;
+        buffer[o++] = position & 0xff;
       }
     }
     if (o !== at + this.size) throw new Error(`internal: tsvector of ${this.size} bytes wrote ${o - at}`);

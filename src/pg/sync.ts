@@ -427,6 +427,14 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
   }
   signal?.throwIfAborted();
 
+  // A load into an empty archive (a first sync) builds the GIN indexes after the rows, in one go (several times
+  // cheaper than entry by entry; dropping them locks the tables, which no replica reads yet: they have no rows), and
+  // counts the speakers from the files in memory, which hold every turn.
+  const bulk =
+    added.length > 0 &&
+    !fileRows.some((row) => row.accepted) &&
+    (await client.query('SELECT NOT EXISTS (SELECT 1 FROM transcripts.turns) AS empty')).rows[0].empty === true;
+
   // 1. Rows that go, and the words they took from the document frequencies.
   const dfDelta = new Map<string, number>();
   const droppedSlugs = dropped.map((row) => row.slug!);
@@ -489,6 +497,7 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
   const dictionary = new TermDictionary();
   const addedTerms: number[] = [];
   if (added.length > 0) {
+    const rebuild = bulk ? await dropGinIndexes(client) : [];
     await copyRows(
       client,
       `COPY transcripts.segments (id, episode_id, series_id, series_ord, episode_number, chunk, idx, file, title,
@@ -506,8 +515,13 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
       turnChunks(added, ordOf, dictionary, addedTerms),
       signal,
     );
-    // Merged into the index now, so searches never scan a long pending list.
-    await client.query("SELECT gin_clean_pending_list('transcripts.turns_tokens'::regclass)");
+    if (bulk) {
+      await client.query("SELECT set_config('maintenance_work_mem', '512MB', true)");
+      for (const definition of rebuild) await client.query(definition);
+    } else {
+      // Merged into the index now, so searches never scan a long pending list.
+      await client.query("SELECT gin_clean_pending_list('transcripts.turns_tokens'::regclass)");
+    }
   }
   for (let id = 0; id < addedTerms.length; id++) {
     const n = addedTerms[id] ?? 0;
@@ -522,7 +536,12 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
 
   // 5. Speakers: names are first spellings; counts are recomputed for those whose turns changed (every one when
   // the series order changed, since talk time is a sum in archive order).
-  await syncSpeakers(client, speakerNames, moved.length > 0 ? null : touchedSpeakers);
+  await syncSpeakers(
+    client,
+    speakerNames,
+    moved.length > 0 ? null : touchedSpeakers,
+    bulk ? speakerCounts(added, ordOf) : null,
+  );
 
   // 6. Document frequencies.
   const changedTerms = [...dfDelta].filter(([, n]) => n !== 0);
@@ -613,6 +632,54 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
     stats: { ...counted[0]!, files: names.length, errors, warnings: diagnostics.length - errors },
     ms: Math.round(performance.now() - startedAt),
   };
+}
+
+/**
+ * Each speaker's words, turns and talk time over the given files' turns, summed in archive order as the build sums
+ * them (the talk time before rounding).
+ */
+function speakerCounts(
+  plans: readonly FilePlan[],
+  ordOf: ReadonlyMap<string, number>,
+): Map<string, { words: number; turns: number; talk: number }> {
+  const key = (plan: FilePlan) => {
+    const s = plan.good!.segment!;
+    return [ordOf.get(slugify(s.series))!, s.episode, s.chunk] as const;
+  };
+  const ordered = plans
+    .map((plan) => ({ plan, key: key(plan) }))
+    .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2]);
+  const counts = new Map<string, { words: number; turns: number; talk: number }>();
+  for (const { plan } of ordered) {
+    const s = plan.good!.segment!;
+    const ids = s.turns.names.map(slugify);
+    for (let t = 0; t < s.turns.count; t++) {
+      const o = t * STRIDE;
+      const id = ids[s.turns.cols[o + SPEAKER]! & ~ASCII_FLAG]!;
+      let count = counts.get(id);
+      if (!count) counts.set(id, (count = { words: 0, turns: 0, talk: 0 }));
+      count.words += s.turns.cols[o + WORDS]!;
+      count.turns++;
+      count.talk += secondsOf(s, t, END) - secondsOf(s, t, START);
+    }
+  }
+  return counts;
+}
+
+/**
+ * Drops the GIN indexes of the turns and segments tables (the schema's `turns_tokens`, `segments_speakers`, ...)
+ * and returns the statements that make them again, as the server writes them (pg_get_indexdef): the transaction
+ * ends with the schema it started with.
+ */
+async function dropGinIndexes(client: PoolClient): Promise<string[]> {
+  const { rows } = await client.query<{ name: string; definition: string }>(
+    `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+      WHERE i.indrelid IN ('transcripts.turns'::regclass, 'transcripts.segments'::regclass) AND a.amname = 'gin'
+      ORDER BY c.relname`,
+  );
+  for (const { name } of rows) await client.query(`DROP INDEX transcripts.${client.escapeIdentifier(name)}`);
+  return rows.map((row) => row.definition);
 }
 
 /** Files with an error, each once, in file order. */
@@ -894,12 +961,13 @@ async function recomputeEpisodes(client: PoolClient, ids: readonly string[]): Pr
 
 /**
  * Makes the speakers table hold `names` (id -> first spelling), with counts recomputed from the turns for the
- * speakers in `recount` (null: all of them) and for new ones.
+ * speakers in `recount` (null: all of them) and for new ones, or taken from `counted` (which covers every turn).
  */
 async function syncSpeakers(
   client: PoolClient,
   names: ReadonlyMap<string, string>,
   recount: ReadonlySet<string> | null,
+  counted: ReadonlyMap<string, { words: number; turns: number; talk: number }> | null,
 ): Promise<void> {
   const { rows } = await client.query<{
     id: string;
@@ -912,8 +980,8 @@ async function syncSpeakers(
   const wanted = [...names.keys()];
   await client.query('DELETE FROM transcripts.speakers WHERE NOT (id = ANY($1))', [wanted]);
   const counting = wanted.filter((id) => recount === null || recount.has(id) || !current.has(id));
-  const counts = new Map<string, { words: number; turns: number; talk: number }>();
-  if (counting.length > 0) {
+  const counts = new Map(counted ?? []);
+  if (counting.length > 0 && !counted) {
     // The talk time is summed in archive order, as the build adds it up, then rounded the same way (below).
     const { rows: sums } = await client.query<{ id: string; words: number; turns: number; talk: number }>(
       `SELECT speaker_id AS id, sum(word_count)::int AS words, count(*)::int AS turns,

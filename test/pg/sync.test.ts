@@ -99,6 +99,25 @@ describe('the sync against the in-memory archive', () => {
     expect(report.keptLastGood).toEqual([]);
   });
 
+  it('leaves the schema as the migrations make it (a first sync rebuilds the GIN indexes it dropped)', async () => {
+    const indexes = async (url: string) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const { rows } = await client.query(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'transcripts' ORDER BY indexname",
+      );
+      await client.end();
+      return rows;
+    };
+    const loaded = await database();
+    ok(await syncFolder(loaded.pool, corpus.dir));
+    const empty = await database();
+    ok(await syncFolder(empty.pool, tempDir()));
+    const made = await indexes(empty.db.url);
+    expect(made.filter((r) => / USING gin /.test(r.indexdef as string))).toHaveLength(7);
+    expect(await indexes(loaded.db.url)).toEqual(made);
+  });
+
   it('loads a generated corpus as the archive does', async () => {
     const dir = tempDir();
     generateCorpus({ out: dir, episodes: 4, seed: 7 });
