@@ -12,7 +12,7 @@
  * Tuned for speed, not durability: trust authentication on loopback, fsync and synchronous commit off.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -138,6 +138,23 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The binaries, runnable by `user`: the npm package's live under node_modules, which another user may not be able to
+ * reach (a clone under /root); then they are copied into the cluster's folder (about 60 MB, links kept).
+ */
+function reachable(binaries: Binaries, user: RunAs | null, dir: string): Binaries {
+  if (!user || binaries.source === 'system') return binaries;
+  try {
+    execFileSync(binaries.postgres, ['--version'], { stdio: 'ignore', cwd: dir, ...user });
+    return binaries;
+  } catch {
+    const native = path.join(dir, 'native');
+    cpSync(path.dirname(path.dirname(binaries.postgres)), native, { recursive: true, verbatimSymlinks: true });
+    const bin = path.join(native, 'bin');
+    return { ...binaries, initdb: path.join(bin, 'initdb'), postgres: path.join(bin, 'postgres') };
+  }
+}
+
 function run(file: string, args: readonly string[], user: RunAs | null, cwd: string): void {
   execFileSync(file, args, {
     cwd,
@@ -179,12 +196,13 @@ async function ready(url: string, child: ChildProcess, log: () => string, ms: nu
  * await cluster.stop();
  */
 export async function startCluster(options: { readonly binaries?: Binaries } = {}): Promise<Cluster> {
-  const binaries = options.binaries ?? findBinaries(process.env.PG_TEST_BINARIES === 'embedded' ? 'embedded' : 'auto');
+  let binaries = options.binaries ?? findBinaries(process.env.PG_TEST_BINARIES === 'embedded' ? 'embedded' : 'auto');
   const user = runAs();
   const dir = mkdtempSync(path.join(tmpdir(), 'pg-test-'));
   const data = path.join(dir, 'data');
   try {
     if (user) chownSync(dir, user.uid, user.gid);
+    binaries = reachable(binaries, user, dir);
     run(
       binaries.initdb,
       ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
