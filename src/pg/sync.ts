@@ -22,7 +22,7 @@ import type { ArchiveStats } from '../archive/index.js';
 import { compareCodeUnits } from '../lib/order.js';
 import { ASCII_FLAG, END, SPEAKER, START, STRIDE, TEXT_END, TEXT_START, WORDS } from '../parser/index.js';
 import { diagnostic, roundSeconds, slugify, timecodeOfFrames } from '../parser/index.js';
-import type { CompactSegment, Diagnostic, DiagnosticCode, Severity, Timecode } from '../parser/index.js';
+import type { CompactResult, CompactSegment, Diagnostic, DiagnosticCode, Severity, Timecode } from '../parser/index.js';
 import { TermDictionary } from '../search/tokens.js';
 import type { Pool, PoolClient } from './client.js';
 import { BinaryRows, copyArray, copyNumber, copyText, NULL, TsvectorWriter } from './copy.js';
@@ -186,6 +186,80 @@ const stored = (d: Diagnostic): StoredDiagnostic => ({
 const diagnosticsOf = (plan: FilePlan): Diagnostic[] =>
   plan.currentOk ? [...plan.cross, ...plan.own] : [...plan.own, ...plan.cross];
 
+/** A file whose bytes hash as its row says: planned from the row (parsed only if it may load now). */
+function unchangedPlan(path: string, prev: FileRow, file: { hash: Buffer; parse(): CompactResult }): FilePlan {
+  const last = versionOfRow(prev);
+  const currentOk = last !== null && last.hash.equals(file.hash);
+  const good = currentOk || prev.accepted ? last : null;
+  // A refused version on disk may be accepted now (the file it lost to changed): its rows need its parse.
+  if (good && currentOk && !prev.accepted) {
+    const again = file.parse();
+    if (again.ok) good.segment = again.segment;
+  }
+  const own = prev.diagnostics.filter((d) => !CROSS_FILE.has(d.code)).map((d) => ({ ...d, file: path }));
+  return {
+    path,
+    hash: file.hash,
+    prev,
+    read: false,
+    own,
+    currentOk,
+    good,
+    goodIsNew: false,
+    cross: [],
+    accepted: false,
+  };
+}
+
+/** A new or changed file, parsed. */
+function changedPlan(path: string, prev: FileRow | undefined, hash: Buffer, result: CompactResult): FilePlan {
+  const plan = { path, hash, prev, read: true, cross: [], accepted: false };
+  if (result.ok) {
+    // Back to the version whose rows are loaded (fixed after a break): they stay.
+    const goodIsNew = !(prev?.good_hash?.equals(hash) ?? false);
+    const good = versionOfSegment(hash, result.segment);
+    return { ...plan, own: result.warnings, currentOk: true, good, goodIsNew };
+  }
+  // Broken now: the last good version, if any, is what loads (as live reload keeps it). Only a loaded one: a refused
+  // one's bytes are gone, and the schema keeps no bytes (live reload would keep it in memory).
+  const good = prev?.accepted ? versionOfRow(prev) : null;
+  return { ...plan, own: [...result.errors, ...result.warnings], currentOk: false, good, goodIsNew: false };
+}
+
+/**
+ * The rules across files, as the build's acceptUnique, over files in load order: a version whose slug or (series,
+ * episode, chunk) an earlier accepted one took is refused; the others are accepted.
+ */
+function applyCrossFileRules(plans: readonly FilePlan[]): void {
+  const slugOwner = new Map<string, string>();
+  const chunkOwner = new Map<string, string>();
+  for (const plan of plans) {
+    const good = plan.good;
+    if (!good) continue;
+    const cross: Diagnostic[] = [];
+    const slugTakenBy = slugOwner.get(good.slug);
+    if (slugTakenBy !== undefined) {
+      cross.push(diagnostic('DUPLICATE_SLUG', plan.path, good.slugLine, good.slug, slugTakenBy));
+    }
+    const chunkKey = `${slugify(good.series)}\u0000${good.episode}\u0000${good.chunk}`;
+    const chunkTakenBy = chunkOwner.get(chunkKey);
+    if (chunkTakenBy !== undefined) {
+      cross.push(
+        diagnostic('DUPLICATE_CHUNK', plan.path, good.chunkLine, good.series, good.episode, good.chunk, chunkTakenBy),
+      );
+    }
+    if (cross.length > 0) {
+      // A last good version refused now is forgotten: its rows go, and it could not be loaded again later.
+      if (!plan.currentOk) plan.good = null;
+      else plan.cross = cross;
+      continue;
+    }
+    slugOwner.set(good.slug, plan.path);
+    chunkOwner.set(chunkKey, plan.path);
+    plan.accepted = true;
+  }
+}
+
 /**
  * Syncs `dataDir` into the database behind `pool`. Never throws: a failure comes back as `{ ok: false }`, with
  * nothing committed.
@@ -228,7 +302,7 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
     await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK]);
   } catch (error) {
     if ((error as { code?: string }).code === '55P03') {
-      throw new SyncError('lock', `another sync held the lock for more than ${lockTimeoutMs} ms; nothing was changed`);
+      throw new SyncError('lock', `another sync held the lock for more than ${lockTimeoutMs} ms`);
     }
     throw error;
   }
@@ -266,55 +340,12 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
   for (const path of names) {
     if ((plans.length & 255) === 0) signal?.throwIfAborted();
     const prev = prevByPath.get(path);
-    const { hash, parse } = reader.readHashed(path);
-    if (prev && prev.content_hash.equals(hash)) {
-      const last = versionOfRow(prev);
-      const currentOk = last !== null && last.hash.equals(hash);
-      const good = currentOk || prev.accepted ? last : null;
-      // A refused version on disk may be accepted now (the file it lost to changed): its rows need its parse.
-      if (good && currentOk && !prev.accepted) {
-        const again = parse();
-        if (again.ok) good.segment = again.segment;
-      }
-      const own = prev.diagnostics.filter((d) => !CROSS_FILE.has(d.code)).map((d) => ({ ...d, file: path }));
-      plans.push({ path, hash, prev, read: false, own, currentOk, good, goodIsNew: false, cross: [], accepted: false });
-      continue;
-    }
-    read++;
-    const result = parse();
-    if (result.ok) {
-      const good = versionOfSegment(hash, result.segment);
-      // Back to the version whose rows are loaded (fixed after a break): they stay.
-      const goodIsNew = !(prev?.good_hash?.equals(hash) ?? false);
-      plans.push({
-        path,
-        hash,
-        prev,
-        read: true,
-        own: result.warnings,
-        currentOk: true,
-        good,
-        goodIsNew,
-        cross: [],
-        accepted: false,
-      });
+    const file = reader.readHashed(path);
+    if (prev && prev.content_hash.equals(file.hash)) {
+      plans.push(unchangedPlan(path, prev, file));
     } else {
-      // Broken now: the last good version, if any, is what loads (as live reload keeps it). Only a loaded one: a
-      // refused one's bytes are gone, and the schema keeps no bytes (live reload would keep it in memory).
-      const good = prev?.accepted ? versionOfRow(prev) : null;
-      const own = [...result.errors, ...result.warnings];
-      plans.push({
-        path,
-        hash,
-        prev,
-        read: true,
-        own,
-        currentOk: false,
-        good,
-        goodIsNew: false,
-        cross: [],
-        accepted: false,
-      });
+      read++;
+      plans.push(changedPlan(path, prev, file.hash, file.parse()));
     }
   }
   const present = new Set(names);
@@ -344,35 +375,7 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
     };
   }
 
-  // The rules across files, in load order: a version whose slug or (series, episode, chunk) an earlier accepted
-  // one took is refused.
-  const slugOwner = new Map<string, string>();
-  const chunkOwner = new Map<string, string>();
-  for (const plan of plans) {
-    const good = plan.good;
-    if (!good) continue;
-    const cross: Diagnostic[] = [];
-    const slugTakenBy = slugOwner.get(good.slug);
-    if (slugTakenBy !== undefined) {
-      cross.push(diagnostic('DUPLICATE_SLUG', plan.path, good.slugLine, good.slug, slugTakenBy));
-    }
-    const chunkKey = `${slugify(good.series)}\u0000${good.episode}\u0000${good.chunk}`;
-    const chunkTakenBy = chunkOwner.get(chunkKey);
-    if (chunkTakenBy !== undefined) {
-      cross.push(
-        diagnostic('DUPLICATE_CHUNK', plan.path, good.chunkLine, good.series, good.episode, good.chunk, chunkTakenBy),
-      );
-    }
-    if (cross.length > 0) {
-      // A last good version refused now is forgotten: its rows go, and it could not be loaded again later.
-      if (!plan.currentOk) plan.good = null;
-      else plan.cross = cross;
-      continue;
-    }
-    slugOwner.set(good.slug, plan.path);
-    chunkOwner.set(chunkKey, plan.path);
-    plan.accepted = true;
-  }
+  applyCrossFileRules(plans);
 
   // Which rows go and which come.
   const loadedBefore = (plan: FilePlan): boolean => plan.prev?.accepted ?? false;
