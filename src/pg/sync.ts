@@ -12,22 +12,17 @@
  *   archive order);
  * - `terms.df` by the words of the turns removed and added.
  */
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-
-import { from as copyFrom } from 'pg-copy-streams';
-
 import { episodeId, listTranscriptFiles, realFolder, TranscriptReader } from '../archive/index.js';
 import type { ArchiveStats } from '../archive/index.js';
 import { compareCodeUnits } from '../lib/order.js';
-import { ASCII_FLAG, END, SPEAKER, START, STRIDE, TEXT_END, TEXT_START, WORDS } from '../parser/index.js';
-import { diagnostic, roundSeconds, slugify, timecodeOfFrames } from '../parser/index.js';
-import type { CompactResult, CompactSegment, Diagnostic, DiagnosticCode, Severity, Timecode } from '../parser/index.js';
+import { diagnostic, slugify } from '../parser/index.js';
+import type { CompactResult, CompactSegment, Diagnostic, DiagnosticCode, Severity } from '../parser/index.js';
 import { TermDictionary } from '../search/tokens.js';
+import { recomputeEpisodes, syncSpeakers } from './aggregates.js';
 import type { Pool, PoolClient } from './client.js';
-import { BinaryRows, copyArray, copyNumber, copyText, NULL, TsvectorWriter } from './copy.js';
 import { migrate } from './migrate.js';
 import { ARCHIVE_CHANNEL, SYNC_LOCK } from './migrations.js';
+import { copyRows, segmentLines, speakerCounts, turnChunks } from './rows.js';
 
 export interface SyncOptions {
   /** Longest wait for SYNC_LOCK (another sync running) before giving up. Default 30 s. */
@@ -507,7 +502,7 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
          description, summary, fps, start_smpte, start_seconds, end_smpte, end_seconds, duration_seconds, topics, tags,
          topic_tags, entities, mentions, topics_folded, tags_folded, entities_folded, mentions_folded, speaker_ids,
          participant_ids, word_count, turn_count) FROM STDIN`,
-      segmentLines(added, ordOf, idxOf),
+      segmentLines(segmentsOf(added), ordOf, idxOf),
       signal,
     );
     await copyRows(
@@ -515,7 +510,7 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
       `COPY transcripts.turns (segment_id, number, episode_id, series_ord, episode_number, chunk, speaker_id,
          start_smpte, start_seconds, end_smpte, end_seconds, word_count, text, tokens, token_count)
        FROM STDIN (FORMAT binary)`,
-      turnChunks(added, ordOf, dictionary, addedTerms),
+      turnChunks(segmentsOf(added), ordOf, dictionary, addedTerms),
       signal,
     );
     if (bulk) {
@@ -543,7 +538,7 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
     client,
     speakerNames,
     moved.length > 0 ? null : touchedSpeakers,
-    bulk ? speakerCounts(added, ordOf) : null,
+    bulk ? speakerCounts(segmentsOf(added), ordOf) : null,
   );
 
   // 6. Document frequencies.
@@ -638,38 +633,6 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
 }
 
 /**
- * Each speaker's words, turns and talk time over the given files' turns, summed in archive order as the build sums
- * them (the talk time before rounding).
- */
-function speakerCounts(
-  plans: readonly FilePlan[],
-  ordOf: ReadonlyMap<string, number>,
-): Map<string, { words: number; turns: number; talk: number }> {
-  const key = (plan: FilePlan) => {
-    const s = plan.good!.segment!;
-    return [ordOf.get(slugify(s.series))!, s.episode, s.chunk] as const;
-  };
-  const ordered = plans
-    .map((plan) => ({ plan, key: key(plan) }))
-    .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2]);
-  const counts = new Map<string, { words: number; turns: number; talk: number }>();
-  for (const { plan } of ordered) {
-    const s = plan.good!.segment!;
-    const ids = s.turns.names.map(slugify);
-    for (let t = 0; t < s.turns.count; t++) {
-      const o = t * STRIDE;
-      const id = ids[s.turns.cols[o + SPEAKER]! & ~ASCII_FLAG]!;
-      let count = counts.get(id);
-      if (!count) counts.set(id, (count = { words: 0, turns: 0, talk: 0 }));
-      count.words += s.turns.cols[o + WORDS]!;
-      count.turns++;
-      count.talk += secondsOf(s, t, END) - secondsOf(s, t, START);
-    }
-  }
-  return counts;
-}
-
-/**
  * Drops the GIN indexes of the turns and segments tables (the schema's `turns_tokens`, `segments_speakers`, ...)
  * and returns the statements that make them again, as the server writes them (pg_get_indexdef): the transaction
  * ends with the schema it started with.
@@ -684,6 +647,8 @@ async function dropGinIndexes(client: PoolClient): Promise<string[]> {
   for (const { name } of rows) await client.query(`DROP INDEX transcripts.${client.escapeIdentifier(name)}`);
   return rows.map((row) => row.definition);
 }
+
+const segmentsOf = (plans: readonly FilePlan[]): CompactSegment[] => plans.map((plan) => plan.good!.segment!);
 
 /** Files with an error, each once, in file order. */
 function rejectedOf(diagnostics: readonly Diagnostic[]): string[] {
@@ -713,317 +678,4 @@ function sameFileRow(
     JSON.stringify(prev.names) === JSON.stringify(row.names) &&
     prev.accepted === row.accepted
   );
-}
-
-/**
- * Streams rows into a COPY ... FROM STDIN: `chunks` of the binary format as they are, or text-format lines
- * batched into chunks of about 256 KiB (one write per line would cost more than the lines).
- */
-async function copyRows(
-  client: PoolClient,
-  sql: string,
-  rows: Iterable<string> | Iterable<Buffer>,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  function* chunks(): Generator<string | Buffer> {
-    let text = '';
-    for (const row of rows) {
-      signal?.throwIfAborted();
-      if (typeof row !== 'string') {
-        yield row;
-        continue;
-      }
-      text += row;
-      if (text.length >= 262_144) {
-        yield text;
-        text = '';
-      }
-    }
-    if (text !== '') yield text;
-  }
-  await pipeline(Readable.from(chunks()), client.query(copyFrom(sql)));
-}
-
-/** A turn's start or end seconds, as the in-memory archive computes them (src/archive/build.ts). */
-function secondsOf(s: CompactSegment, turn: number, column: typeof START | typeof END): number {
-  const frames = s.turns.cols[turn * STRIDE + column]!;
-  if (frames >= 0) return frames / s.fps;
-  const written = s.turns.timecodes!.get(turn)!;
-  return (column === START ? written.start : written.end).seconds;
-}
-
-function timecodeOf(s: CompactSegment, turn: number, column: typeof START | typeof END): Timecode {
-  const frames = s.turns.cols[turn * STRIDE + column]!;
-  if (frames >= 0) return timecodeOfFrames(frames, s.fps);
-  const written = s.turns.timecodes!.get(turn)!;
-  return column === START ? written.start : written.end;
-}
-
-const distinct = (values: Iterable<string>): string[] => [...new Set(values)];
-const folded = (values: readonly string[]): string[] => distinct(values.map((v) => v.toLowerCase()));
-
-/** The segments' rows, as buildSegment makes the records. */
-function* segmentLines(
-  added: readonly FilePlan[],
-  ordOf: ReadonlyMap<string, number>,
-  idxOf: ReadonlyMap<string, number>,
-): Generator<string> {
-  for (const plan of added) {
-    const s = plan.good!.segment!;
-    const { cols, count, names } = s.turns;
-    const speakerIds = names.map(slugify);
-    const seen: string[] = [];
-    let words = 0;
-    let earliest = -1;
-    let latest = -1;
-    for (let t = 0; t < count; t++) {
-      const o = t * STRIDE;
-      const speaker = speakerIds[cols[o + SPEAKER]! & ~ASCII_FLAG]!;
-      if (!seen.includes(speaker)) seen.push(speaker);
-      words += cols[o + WORDS]!;
-      if (earliest === -1 || secondsOf(s, t, START) < secondsOf(s, earliest, START)) earliest = t;
-      if (latest === -1 || secondsOf(s, t, END) > secondsOf(s, latest, END)) latest = t;
-    }
-    const start = s.start ?? timecodeOf(s, earliest, START);
-    const end = s.end ?? timecodeOf(s, latest, END);
-    const seriesId = slugify(s.series);
-    yield (
-      [
-        copyText(s.slug),
-        copyText(episodeId(seriesId, s.episode)),
-        copyText(seriesId),
-        copyNumber(ordOf.get(seriesId)!),
-        copyNumber(s.episode),
-        copyNumber(s.chunk),
-        copyNumber(idxOf.get(plan.path)!),
-        copyText(plan.path),
-        copyText(s.title),
-        s.description === null ? NULL : copyText(s.description),
-        s.summary === null ? NULL : copyText(s.summary),
-        copyNumber(s.fps),
-        copyText(start.smpte),
-        copyNumber(start.seconds),
-        copyText(end.smpte),
-        copyNumber(end.seconds),
-        copyNumber(roundSeconds(end.seconds - start.seconds)),
-        copyArray(s.topics),
-        copyArray(s.tags),
-        copyArray(s.topicTags),
-        copyArray(s.entities),
-        copyArray(s.mentions),
-        copyArray(folded(s.topics)),
-        copyArray(folded(s.tags)),
-        copyArray(folded(s.entities)),
-        copyArray(folded(s.mentions)),
-        copyArray(seen),
-        copyArray(distinct(s.participants.map(slugify))),
-        copyNumber(words),
-        copyNumber(count),
-      ].join('\t') + '\n'
-    );
-  }
-}
-
-/**
- * The turns' rows, in COPY's binary format (their texts are the bytes of the file); counts in `termCounts` how
- * many of them hold each word (by `dictionary` id).
- */
-function* turnChunks(
-  added: readonly FilePlan[],
-  ordOf: ReadonlyMap<string, number>,
-  dictionary: TermDictionary,
-  termCounts: number[],
-): Generator<Buffer> {
-  const rows = new BinaryRows();
-  const tsvectors = new TsvectorWriter();
-  const writeTsvector = (buffer: Buffer, at: number) => tsvectors.write(buffer, at);
-  for (const plan of added) {
-    const s = plan.good!.segment!;
-    const { cols, count, names, text } = s.turns;
-    const speakerIds = names.map(slugify);
-    const seriesId = slugify(s.series);
-    const episode = episodeId(seriesId, s.episode);
-    const ord = ordOf.get(seriesId)!;
-    for (let t = 0; t < count; t++) {
-      const o = t * STRIDE;
-      const ascii = (cols[o + SPEAKER]! & ASCII_FLAG) !== 0;
-      const from = cols[o + TEXT_START]!;
-      const to = cols[o + TEXT_END]!;
-      const n = dictionary.termsInto(text, from, to, ascii, true);
-      const tsvectorBytes = tsvectors.measure(dictionary.terms, dictionary.ids, n);
-      for (const id of tsvectors.kept) termCounts[id] = (termCounts[id] ?? 0) + 1;
-      const start = timecodeOf(s, t, START);
-      const end = timecodeOf(s, t, END);
-      rows.row(15);
-      rows.text(s.slug);
-      rows.int4(t + 1);
-      rows.text(episode);
-      rows.int4(ord);
-      rows.int4(s.episode);
-      rows.int4(s.chunk);
-      rows.text(speakerIds[cols[o + SPEAKER]! & ~ASCII_FLAG]!);
-      rows.text(start.smpte);
-      rows.float8(start.seconds);
-      rows.text(end.smpte);
-      rows.float8(end.seconds);
-      rows.int4(cols[o + WORDS]!);
-      rows.bytes(text, from, to);
-      rows.raw(tsvectorBytes, writeTsvector);
-      rows.int4(n);
-    }
-    yield* rows.take();
-  }
-  rows.end();
-  yield* rows.take(true);
-}
-
-interface SegmentAggregate {
-  episode_id: string;
-  id: string;
-  series_id: string;
-  series_ord: number;
-  episode_number: number;
-  idx: number;
-  start_smpte: string;
-  start_seconds: number;
-  end_smpte: string;
-  end_seconds: number;
-  topics: string[];
-  speaker_ids: string[];
-  word_count: number;
-  turn_count: number;
-}
-
-/** Recomputes the episodes' rows (and their segments' positions) from their segments' rows, as the build does. */
-async function recomputeEpisodes(client: PoolClient, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  const { rows } = await client.query<SegmentAggregate>(
-    `SELECT episode_id, id, series_id, series_ord, episode_number, idx, start_smpte, start_seconds, end_smpte,
-            end_seconds, topics, speaker_ids, word_count, turn_count
-       FROM transcripts.segments WHERE episode_id = ANY($1) ORDER BY episode_id, chunk`,
-    [ids],
-  );
-  const byEpisode = new Map<string, SegmentAggregate[]>();
-  for (const row of rows) {
-    const list = byEpisode.get(row.episode_id);
-    if (list) list.push(row);
-    else byEpisode.set(row.episode_id, [row]);
-  }
-  const episodes: object[] = [];
-  const moved: { id: string; idx: number }[] = [];
-  for (const [id, segments] of byEpisode) {
-    const first = segments[0]!;
-    const last = segments.at(-1)!;
-    const topics: string[] = [];
-    const seenTopics = new Set<string>();
-    for (const topic of segments.flatMap((s) => s.topics)) {
-      const key = topic.toLowerCase();
-      if (!seenTopics.has(key)) {
-        seenTopics.add(key);
-        topics.push(topic);
-      }
-    }
-    episodes.push({
-      id,
-      series_id: first.series_id,
-      series_ord: first.series_ord,
-      number: first.episode_number,
-      start_smpte: first.start_smpte,
-      start_seconds: first.start_seconds,
-      end_smpte: last.end_smpte,
-      end_seconds: last.end_seconds,
-      duration_seconds: roundSeconds(last.end_seconds - first.start_seconds),
-      topics,
-      speaker_ids: distinct(segments.flatMap((s) => s.speaker_ids)),
-      word_count: segments.reduce((sum, s) => sum + s.word_count, 0),
-      turn_count: segments.reduce((sum, s) => sum + s.turn_count, 0),
-    });
-    segments.forEach((s, idx) => {
-      if (s.idx !== idx) moved.push({ id: s.id, idx });
-    });
-  }
-  if (episodes.length > 0) {
-    await client.query(
-      `INSERT INTO transcripts.episodes SELECT * FROM json_populate_recordset(NULL::transcripts.episodes, $1)
-       ON CONFLICT (id) DO UPDATE SET series_id = EXCLUDED.series_id, series_ord = EXCLUDED.series_ord,
-         number = EXCLUDED.number, start_smpte = EXCLUDED.start_smpte, start_seconds = EXCLUDED.start_seconds,
-         end_smpte = EXCLUDED.end_smpte, end_seconds = EXCLUDED.end_seconds,
-         duration_seconds = EXCLUDED.duration_seconds, topics = EXCLUDED.topics, speaker_ids = EXCLUDED.speaker_ids,
-         word_count = EXCLUDED.word_count, turn_count = EXCLUDED.turn_count`,
-      [JSON.stringify(episodes)],
-    );
-  }
-  if (moved.length > 0) {
-    await client.query(
-      `UPDATE transcripts.segments s SET idx = m.idx FROM unnest($1::text[], $2::int[]) m(id, idx)
-        WHERE s.id = m.id`,
-      [moved.map((m) => m.id), moved.map((m) => m.idx)],
-    );
-  }
-}
-
-/**
- * Makes the speakers table hold `names` (id -> first spelling), with counts recomputed from the turns for the
- * speakers in `recount` (null: all of them) and for new ones, or taken from `counted` (which covers every turn).
- */
-async function syncSpeakers(
-  client: PoolClient,
-  names: ReadonlyMap<string, string>,
-  recount: ReadonlySet<string> | null,
-  counted: ReadonlyMap<string, { words: number; turns: number; talk: number }> | null,
-): Promise<void> {
-  const { rows } = await client.query<{
-    id: string;
-    name: string;
-    word_count: number;
-    talk_time_seconds: number;
-    turn_count: number;
-  }>('SELECT id, name, word_count, talk_time_seconds, turn_count FROM transcripts.speakers');
-  const current = new Map(rows.map((row) => [row.id, row]));
-  const wanted = [...names.keys()];
-  await client.query('DELETE FROM transcripts.speakers WHERE NOT (id = ANY($1))', [wanted]);
-  const counting = wanted.filter((id) => recount === null || recount.has(id) || !current.has(id));
-  const counts = new Map(counted ?? []);
-  if (counting.length > 0 && !counted) {
-    // The talk time is summed in archive order, as the build adds it up, then rounded the same way (below).
-    const { rows: sums } = await client.query<{ id: string; words: number; turns: number; talk: number }>(
-      `SELECT speaker_id AS id, sum(word_count)::int AS words, count(*)::int AS turns,
-              sum(end_seconds - start_seconds ORDER BY series_ord, episode_number, chunk, number) AS talk
-         FROM transcripts.turns WHERE speaker_id = ANY($1) GROUP BY speaker_id`,
-      [counting],
-    );
-    for (const row of sums) counts.set(row.id, row);
-  }
-  const changes: object[] = [];
-  for (const id of wanted) {
-    const before = current.get(id);
-    const counted = counts.get(id);
-    const row =
-      recount === null || recount.has(id) || !before
-        ? {
-            id,
-            name: names.get(id)!,
-            word_count: counted?.words ?? 0,
-            talk_time_seconds: roundSeconds(counted?.talk ?? 0),
-            turn_count: counted?.turns ?? 0,
-          }
-        : { ...before, name: names.get(id)! };
-    if (
-      !before ||
-      before.name !== row.name ||
-      before.word_count !== row.word_count ||
-      before.talk_time_seconds !== row.talk_time_seconds ||
-      before.turn_count !== row.turn_count
-    ) {
-      changes.push(row);
-    }
-  }
-  if (changes.length > 0) {
-    await client.query(
-      `INSERT INTO transcripts.speakers SELECT * FROM json_populate_recordset(NULL::transcripts.speakers, $1)
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, word_count = EXCLUDED.word_count,
-         talk_time_seconds = EXCLUDED.talk_time_seconds, turn_count = EXCLUDED.turn_count`,
-      [JSON.stringify(changes)],
-    );
-  }
 }
