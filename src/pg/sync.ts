@@ -22,6 +22,7 @@ import { recomputeEpisodes, syncSpeakers } from './aggregates.js';
 import type { Pool, PoolClient } from './client.js';
 import { migrate } from './migrate.js';
 import { ARCHIVE_CHANNEL, SYNC_LOCK } from './migrations.js';
+import { copyArray, copyText, NULL } from './copy.js';
 import { copyRows, segmentLines, speakerCounts, turnChunks } from './rows.js';
 
 export interface SyncOptions {
@@ -558,7 +559,8 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
   // 7. Files: each one's hashes, diagnostics and loaded identity.
   const diagnostics: Diagnostic[] = [];
   const fresh: Diagnostic[] = [];
-  const fileChanges: object[] = [];
+  const fileChanges: FileRowOut[] = [];
+  const newFiles: FileRowOut[] = [];
   for (const plan of plans) {
     const fileDiagnostics = diagnosticsOf(plan);
     diagnostics.push(...fileDiagnostics);
@@ -578,7 +580,18 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
       names: good?.names ?? null,
       accepted: plan.accepted,
     };
-    if (!plan.prev || !sameFileRow(plan.prev, row)) fileChanges.push(row);
+    if (!plan.prev) newFiles.push(row);
+    else if (!sameFileRow(plan.prev, row)) fileChanges.push(row);
+  }
+  // New files by COPY (a first sync has thousands), changed ones by an upsert.
+  if (newFiles.length > 0) {
+    await copyRows(
+      client,
+      `COPY transcripts.files (path, content_hash, good_hash, diagnostics, slug, series, episode, chunk, slug_line,
+         chunk_line, names, accepted) FROM STDIN`,
+      newFiles.map(fileLine),
+      signal,
+    );
   }
   if (fileChanges.length > 0) {
     await client.query(
@@ -655,13 +668,38 @@ function rejectedOf(diagnostics: readonly Diagnostic[]): string[] {
   return [...new Set(diagnostics.filter((d) => d.severity === 'error').map((d) => d.file))];
 }
 
-function sameFileRow(
-  prev: FileRow,
-  row: { content_hash: string; good_hash: string | null; diagnostics: StoredDiagnostic[]; accepted: boolean } & Pick<
-    FileRow,
-    'slug' | 'series' | 'episode' | 'chunk' | 'slug_line' | 'chunk_line'
-  > & { names: readonly string[] | null },
-): boolean {
+/** A row of transcripts.files to write (hashes as bytea's hex text). */
+type FileRowOut = Pick<FileRow, 'path' | 'slug' | 'series' | 'episode' | 'chunk' | 'slug_line' | 'chunk_line'> & {
+  readonly content_hash: string;
+  readonly good_hash: string | null;
+  readonly diagnostics: StoredDiagnostic[];
+  readonly names: readonly string[] | null;
+  readonly accepted: boolean;
+};
+
+/** A files row in COPY's text format. */
+function fileLine(row: FileRowOut): string {
+  const text = (value: string | null) => (value === null ? NULL : copyText(value));
+  const number = (value: number | null) => (value === null ? NULL : String(value));
+  return (
+    [
+      copyText(row.path),
+      copyText(row.content_hash),
+      text(row.good_hash),
+      copyText(JSON.stringify(row.diagnostics)),
+      text(row.slug),
+      text(row.series),
+      number(row.episode),
+      number(row.chunk),
+      number(row.slug_line),
+      number(row.chunk_line),
+      row.names === null ? NULL : copyArray(row.names),
+      row.accepted ? 't' : 'f',
+    ].join('\t') + '\n'
+  );
+}
+
+function sameFileRow(prev: FileRow, row: FileRowOut): boolean {
   const hex = (b: Buffer | null) => (b === null ? null : `\\x${b.toString('hex')}`);
   const key = (ds: readonly StoredDiagnostic[]) =>
     ds.map((d) => `${d.code}\u0000${d.severity}\u0000${d.line}\u0000${d.message}`).join('\u0001');
