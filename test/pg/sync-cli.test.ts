@@ -74,12 +74,17 @@ describe('npm run sync', () => {
     expect(clean.code).toBe(0);
     expect(clean.stdout).toMatch(/^6 files: 6 loaded, 0 rejected; .* version 1 committed \(6 read/m);
 
-    const broken = await runSync([corpus({ broken: true })], { DATABASE_URL: db.url });
+    const brokenDir = corpus({ broken: true });
+    const broken = await runSync([brokenDir], { DATABASE_URL: db.url });
     expect(broken.code).toBe(2);
     expect(broken.stdout).toContain(
       'broken/key-type.md:3: error: front-matter key "episode" must be a whole number >= 0, got number -1 [KEY_TYPE]',
     );
     expect(broken.stdout).toMatch(/^36 files: 15 loaded, 21 rejected; .* version 2 committed/m);
+    const again = await runSync([brokenDir], { DATABASE_URL: db.url });
+    expect(again.code).toBe(2);
+    expect(again.stdout).toContain(broken.stdout.split('\n')[0]);
+    expect(again.stdout).toMatch(/^36 files: 15 loaded, 21 rejected; .* version 2 unchanged \(0 read, 0 removed, 36/m);
 
     expect((await runSync(['--bogus', 'x'], { DATABASE_URL: db.url })).code).toBe(1);
     const noUrl = await runSync([corpus()], { DATABASE_URL: '' });
