@@ -465,20 +465,12 @@ async function run(client: PoolClient, dataDir: string, options: SyncOptions, st
   await client.query('DELETE FROM transcripts.series WHERE NOT (id = ANY($1))', [seriesOrder]);
   const moved = seriesRows.filter((s) => ordOf.has(s.id) && ordOf.get(s.id) !== s.ord);
   if (moved.length > 0) {
-    await client.query(
-      `UPDATE transcripts.series s SET ord = -1 - m.ord FROM unnest($1::text[], $2::int[]) m(id, ord)
-        WHERE s.id = m.id`,
-      [moved.map((s) => s.id), moved.map((s) => ordOf.get(s.id)!)],
+    const staying = seriesRows.filter((s) => ordOf.has(s.id)).map((s) => s.ord);
+    await renumberSeries(
+      client,
+      moved.map((s) => ({ from: s.ord, to: ordOf.get(s.id)! })),
+      staying,
     );
-    await client.query('UPDATE transcripts.series SET ord = -1 - ord WHERE ord < 0');
-    for (const table of ['episodes', 'segments', 'turns']) {
-      await client.query(
-        `UPDATE transcripts.${table} t SET series_ord = -1 - m.ord FROM unnest($1::int[], $2::int[]) m(old, ord)
-          WHERE t.series_ord = m.old`,
-        [moved.map((s) => s.ord), moved.map((s) => ordOf.get(s.id)!)],
-      );
-      await client.query(`UPDATE transcripts.${table} SET series_ord = -1 - series_ord WHERE series_ord < 0`);
-    }
   }
   const known = new Map(seriesRows.map((s) => [s.id, s.title]));
   const seriesChanges = seriesOrder.filter((id) => known.get(id) !== seriesTitles.get(id));
@@ -659,6 +651,42 @@ async function dropGinIndexes(client: PoolClient): Promise<string[]> {
   );
   for (const { name } of rows) await client.query(`DROP INDEX transcripts.${client.escapeIdentifier(name)}`);
   return rows.map((row) => row.definition);
+}
+
+/**
+ * Moves series from one rank to another: the series row and every row that copies its rank. Each row is written
+ * once (a new series sorting first moves every other one: all their turns): ranks are unique, so a series moves
+ * only into a free rank, the chain behind it following; a cycle is broken through a negative rank.
+ */
+async function renumberSeries(
+  client: PoolClient,
+  moves: readonly { from: number; to: number }[],
+  taken: readonly number[],
+): Promise<void> {
+  const occupied = new Set(taken);
+  const pending = new Map(moves.map((m) => [m.from, m.to]));
+  const move = async (from: number, to: number) => {
+    await client.query('UPDATE transcripts.series SET ord = $2 WHERE ord = $1', [from, to]);
+    for (const table of ['episodes', 'segments', 'turns']) {
+      await client.query(`UPDATE transcripts.${table} SET series_ord = $2 WHERE series_ord = $1`, [from, to]);
+    }
+    occupied.delete(from);
+    occupied.add(to);
+  };
+  while (pending.size > 0) {
+    const free = [...pending].find(([, to]) => !occupied.has(to));
+    if (free) {
+      await move(free[0], free[1]);
+      pending.delete(free[0]);
+      continue;
+    }
+    // Every target is taken by another series still to move: a cycle. One of them steps aside.
+    const [from, to] = pending.entries().next().value!;
+    const aside = -1 - from;
+    await move(from, aside);
+    pending.delete(from);
+    pending.set(aside, to);
+  }
 }
 
 const segmentsOf = (plans: readonly FilePlan[]): CompactSegment[] => plans.map((plan) => plan.good!.segment!);

@@ -199,6 +199,9 @@ describe('the sync follows changes as live reload does', () => {
     edit(good, 'series: The Good Thing', 'series: THE good thing');
     edit(good, /^Stefan$/m, 'STEFAN');
     await step('rename a series and a speaker in an earlier file');
+    // A spelling that sorts first: the three series change places in a cycle.
+    edit(good, 'series: THE good thing', 'series: (THE good thing)');
+    await step('a spelling that moves a series first');
     // A new series that sorts first: every series moves.
     cpSync(file(closing), file('aardvark/a.md'));
     edit('aardvark/a.md', 'series: Northern Lights', 'series: Aardvark Radio');
