@@ -1,7 +1,7 @@
 /**
  * The layers of src/, and the rules that keep them (run by `npm run deps`, part of `npm test`):
  *
- *   lib -> parser -> search -> archive -> graphql (resolvers, execution, export, context, schema) -> server, cli
+ *   lib -> parser -> search -> archive -> pg -> graphql (resolvers, execution, export, context, schema) -> server, cli
  *
  * A module may import from its own layer and the layers before it, never after; no import cycles; outside a
  * layer, the parser and the archive are reached through their public entries; one module owns the archive's file
@@ -9,10 +9,12 @@
  */
 const GRAPHQL = '^src/(resolvers|execution|export|__generated__)/|^src/(context|schema)\\.ts$';
 const later = {
-  lib: '^src/(parser|search|archive|resolvers|execution|export|server|cli|__generated__)/|^src/(context|schema)\\.ts$',
-  parser: '^src/(search|archive|resolvers|execution|export|server|cli|__generated__)/|^src/(context|schema)\\.ts$',
-  search: '^src/(archive|resolvers|execution|export|server|cli|__generated__)/|^src/(context|schema)\\.ts$',
-  archive: '^src/(resolvers|execution|export|server|cli|__generated__)/|^src/(context|schema)\\.ts$',
+  lib: '^src/(parser|search|archive|pg|resolvers|execution|export|server|cli|__generated__)/|^src/(context|schema)\\.ts$',
+  parser: '^src/(search|archive|pg|resolvers|execution|export|server|cli|__generated__)/|^src/(context|schema)\\.ts$',
+  search: '^src/(archive|pg|resolvers|execution|export|server|cli|__generated__)/|^src/(context|schema)\\.ts$',
+  archive: '^src/(pg|resolvers|execution|export|server|cli|__generated__)/|^src/(context|schema)\\.ts$',
+  // The PostgreSQL archive (src/pg: the sync, its schema, the pool): reads files through the archive's public entry.
+  pg: '^src/(resolvers|execution|export|server|cli|__generated__)/|^src/(context|schema)\\.ts$',
   graphql: '^src/(server|cli)/',
 };
 

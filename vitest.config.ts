@@ -15,6 +15,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Every test file fails if anything in it connects to a host off this machine (test/setup/network-guard.ts).
     setupFiles: ['test/setup/network-guard.ts'],
+    // One throwaway PostgreSQL server for the run (test/helpers/postgres.ts): createTestDatabase() per file.
+    globalSetup: ['test/setup/postgres.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -4,6 +4,7 @@
  * watches themselves. Nothing else under src/ touches the file system but the SDL loading in src/schema.ts (a
  * dependency-cruiser rule keeps it so).
  */
+import { createHash } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -118,7 +119,55 @@ export class TranscriptReader {
    * const { result, identity } = reader.read('show/ep1.md');
    */
   read(relative: string): { result: CompactResult; identity: Identity | null } {
+    const got = this.bytesOf(relative);
+    return { result: got.ok ? this.parse(got.bytes, relative) : got.result, identity: got.identity };
+  }
+
+  /**
+   * Reads one file as `read` does, but parses it only if asked: its content hash (sha256 of its bytes) tells the
+   * PostgreSQL sync whether it changed. `parse()` must be called before the next read (the bytes are the reader's
+   * scratch). A file that cannot be read hashes its diagnostics instead (a 0 byte first: no text file starts so),
+   * so it too is "unchanged" while it fails the same way.
+   *
+   * @example
+   * const { hash, parse } = reader.readHashed('show/ep1.md');
+   * if (!hash.equals(known)) use(parse());
+   */
+  readHashed(relative: string): { hash: Buffer; parse(): CompactResult } {
+    const got = this.bytesOf(relative);
+    if (!got.ok) {
+      const failed = got.result;
+      const hash = createHash('sha256').update('\0').update(JSON.stringify(failed)).digest();
+      return { hash, parse: () => failed };
+    }
+    const hash = createHash('sha256').update(got.bytes).digest();
+    let parsed: CompactResult | undefined;
+    return {
+      hash,
+      parse: () => {
+        if (parsed) return parsed;
+        if (this.reads !== got.reads) throw new Error('parse() after another read');
+        return (parsed = this.parse(got.bytes, relative));
+      },
+    };
+  }
+
+  private reads = 0;
+
+  private parse(bytes: Buffer, relative: string): CompactResult {
     const maxBytes = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const result = parseCompact(bytes, relative, { maxBytes });
+    return result.ok ? { ...result, segment: this.arena.adopt(result.segment) } : result;
+  }
+
+  /** A file's bytes (in the scratch buffer, valid until the next read), or why it cannot be read. */
+  private bytesOf(
+    relative: string,
+  ):
+    | { ok: true; bytes: Buffer; identity: Identity; reads: number }
+    | { ok: false; result: CompactResult; identity: Identity | null } {
+    const maxBytes = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
+    const reads = ++this.reads;
     let fd: number | undefined;
     try {
       const file = path.join(this.dataDir, relative);
@@ -131,7 +180,7 @@ export class TranscriptReader {
         const root = this.options.realDataDir ?? realpathSync.native(this.dataDir);
         const real = realpathSync.native(file);
         if (!real.startsWith(root.endsWith(path.sep) ? root : root + path.sep)) {
-          return { result: outside(relative), identity: null };
+          return { ok: false, result: outside(relative), identity: null };
         }
         // Open the path that was checked, not the link (which could be re-pointed in between); a folder on the way
         // swapped for a link in that instant is not caught (Node has no openat2 RESOLVE_BENEATH).
@@ -142,6 +191,7 @@ export class TranscriptReader {
       const identity = { size, mtimeMs, ctimeMs, ino, dev };
       if (size > maxBytes) {
         return {
+          ok: false,
           result: { ok: false, errors: [diagnostic('FILE_TOO_LARGE', relative, 1, size, maxBytes)], warnings: [] },
           identity,
         };
@@ -153,11 +203,11 @@ export class TranscriptReader {
         if (n === 0) break;
         read += n;
       }
-      const result = parseCompact(this.scratch.subarray(0, read), relative, { maxBytes });
-      return { result: result.ok ? { ...result, segment: this.arena.adopt(result.segment) } : result, identity };
+      return { ok: true, bytes: this.scratch.subarray(0, read), identity, reads };
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
       return {
+        ok: false,
         result: { ok: false, errors: [diagnostic('FILE_UNREADABLE', relative, 1, reason)], warnings: [] },
         identity: null,
       };

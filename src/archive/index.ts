@@ -4,8 +4,15 @@
  * built by build.ts; turns live in columns (turns.ts, arena.ts).
  */
 export { ArchiveStore, loadArchive, type LoadOptions, type ReloadObserver, type ReloadSummary } from './store.js';
-export { listTranscriptFiles, readTranscript, TRANSCRIPT_FILE, type ReadOptions } from './files.js';
-export { watchArchive, type Watcher, type WatchOptions } from './watch.js';
+export {
+  listTranscriptFiles,
+  readTranscript,
+  realFolder,
+  TranscriptReader,
+  TRANSCRIPT_FILE,
+  type ReadOptions,
+} from './files.js';
+export { watchArchive, type Reloadable, type Watcher, type WatchOptions } from './watch.js';
 export { episodeId, turnId } from './build.js';
 export {
   filterEpisodes,

@@ -19,12 +19,21 @@
 import path from 'node:path';
 
 import { folderIdentity, folderIdentityLater, TRANSCRIPT_FILE, watchFolder, type FolderWatch } from './files.js';
-import type { ArchiveStore, ReloadSummary } from './store.js';
+import type { ReloadSummary } from './store.js';
 
 /** `ok`: watching; `failed`: the folder cannot be watched now (gone), retrying. */
 export type WatchState = 'ok' | 'failed';
 
-export interface WatchOptions {
+/**
+ * What the watcher drives: an ArchiveStore, or anything else that reloads a folder (the PostgreSQL sync). `reload()`
+ * should coalesce calls that arrive while one runs, as the store's does.
+ */
+export interface Reloadable<S = ReloadSummary> {
+  readonly dataDir: string;
+  reload(): Promise<S>;
+}
+
+export interface WatchOptions<S = ReloadSummary> {
   /** Quiet time before reloading. Default 100 ms. */
   readonly quietMs?: number;
   /** Longest wait after the first event of a burst. Default 500 ms. */
@@ -35,7 +44,7 @@ export interface WatchOptions {
   readonly retryMs?: number;
   /** Longest wait between retries. Default 2000 ms. */
   readonly maxRetryMs?: number;
-  readonly onReload?: (summary: ReloadSummary) => void;
+  readonly onReload?: (summary: S) => void;
   /** A reload failed, or the watch reported an error; either is retried. */
   readonly onError?: (error: unknown) => void;
   /** The watch broke and could not be set up again (`failed`, with why), or is back (`ok`). */
@@ -67,14 +76,14 @@ interface Identity {
 }
 
 /**
- * Starts watching `store.dataDir` (which the store has loaded once).
+ * Starts watching `store.dataDir` (which the store has loaded once), reloading it through `store.reload()`.
  *
  * @example
  * const watcher = watchArchive(store, { onReload: (s) => log.info(s, 'reloaded') });
  * watcher.state; // 'ok'
  * watcher.close();
  */
-export function watchArchive(store: ArchiveStore, options: WatchOptions = {}): Watcher {
+export function watchArchive<S = ReloadSummary>(store: Reloadable<S>, options: WatchOptions<S> = {}): Watcher {
   const root = store.dataDir;
   const quietMs = options.quietMs ?? 100;
   const maxWaitMs = options.maxWaitMs ?? 500;
