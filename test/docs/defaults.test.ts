@@ -13,7 +13,8 @@ import { MAX_PAGE_SIZE } from '../../src/resolvers/connection.js';
 import { RANK_CACHE_BYTES } from '../../src/search/index.js';
 import { MAX_QUERY_LENGTH } from '../../src/search/query.js';
 import type { RunningServer } from '../../src/server/app.js';
-import { CACHE_DEFAULTS, readConfig } from '../../src/server/config.js';
+import { CACHE_DEFAULTS, readConfig, type Config } from '../../src/server/config.js';
+import { DEFAULT_LIMITS } from '../../src/server/limits.js';
 import { createSchema } from '../../src/schema.js';
 import { DOWNLOAD_MAX_AGE_SECONDS } from '../../src/server/downloads.js';
 import { LIMIT_CODES } from '../../src/server/observe.js';
@@ -24,7 +25,15 @@ import {
   METRICS_CONTENT_TYPE,
 } from '../../src/server/metrics.js';
 import { SHUTDOWN_FLUSH_MS } from '../../src/server/telemetry.js';
-import { configurationTable, docPages, proseDefaults, readPage, section } from '../helpers/docs.js';
+import {
+  CONFIGURATION_PAGE,
+  configurationTable,
+  docPages,
+  proseDefaults,
+  readPage,
+  section,
+  shellCommands,
+} from '../helpers/docs.js';
 import { repoPath } from '../helpers/paths.js';
 import { gql, startTestServer } from '../helpers/server.js';
 
@@ -47,6 +56,23 @@ describe('defaults in prose', () => {
     const cell = table.get(d.name);
     expect(cell, `${d.name} is in the configuration table`).toBeDefined();
     expect([cell, /^(`[^`]*`)/.exec(cell!)?.[1]]).toContain(d.stated);
+  });
+
+  it('the configuration examples set only variables the server reads, to values it accepts', () => {
+    const read = new Set<string>();
+    readConfig(new Proxy({}, { get: (_t, name) => (typeof name === 'string' && read.add(name), undefined) }));
+    const examples = shellCommands(CONFIGURATION_PAGE);
+    expect(examples.length).toBeGreaterThanOrEqual(3);
+    for (const { where, command } of examples) {
+      const env = Object.fromEntries(
+        [...command.matchAll(/(?:^|\s)([A-Z][A-Z0-9_]*)=("[^"]*"|\S+)/g)].map((m) => [m[1]!, m[2]!]),
+      );
+      expect(Object.keys(env).length, where).toBeGreaterThan(0);
+      for (const name of Object.keys(env)) expect(read.has(name), `${where}: ${name} is read`).toBe(true);
+      // Values from the shell (a secret read from a file) stand for any value.
+      const values = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.startsWith('"$(') ? 'x' : v]));
+      expect(() => readConfig(values), where).not.toThrow();
+    }
   });
 
   it('the README serves on the default port', () => {
@@ -92,6 +118,61 @@ describe('figures in the operations page', () => {
     expect(text).toContain(`the first ${MAX_ERROR_CODES} codes`);
     expect(text).toContain(`(\`${METRICS_CONTENT_TYPE.replace(/; charset=utf-8$/, '')}\`)`);
     expect(text).toContain(`histogram, ${LATENCY_BUCKETS[0]! * 1000} ms to ${LATENCY_BUCKETS.at(-1)} s`);
+  });
+});
+
+describe('the limits table, against a server with each limit set low', () => {
+  /** A request past each limit, and the setting that makes it one (defaults elsewhere). */
+  const PAST: Record<string, { config: Partial<Config>; body: string }> = {
+    MAX_BODY_BYTES: {
+      config: { maxBodyBytes: 1024 },
+      body: JSON.stringify({ query: `{ allSeries { id } }${' '.repeat(2000)}` }),
+    },
+    MAX_JSON_DEPTH: {
+      config: { maxJsonDepth: 3 },
+      body: JSON.stringify({ query: '{ allSeries { id } }', variables: { a: [[[[1]]]] } }),
+    },
+    MAX_TOKENS: {
+      config: { limits: { ...DEFAULT_LIMITS, maxTokens: 10 } },
+      body: JSON.stringify({ query: '{ allSeries { id title episodes { id number } } }' }),
+    },
+    MAX_DEPTH: {
+      config: { limits: { ...DEFAULT_LIMITS, maxDepth: 2 } },
+      body: JSON.stringify({ query: '{ allSeries { episodes { series { id } } } }' }),
+    },
+    MAX_ALIASES: {
+      config: { limits: { ...DEFAULT_LIMITS, maxAliases: 1 } },
+      body: JSON.stringify({ query: '{ a: allSeries { id } b: allSeries { id } }' }),
+    },
+    MAX_DIRECTIVES: {
+      config: { limits: { ...DEFAULT_LIMITS, maxDirectives: 1 } },
+      body: JSON.stringify({ query: '{ allSeries @include(if: true) { id @include(if: true) } }' }),
+    },
+    MAX_COST: {
+      config: { limits: { ...DEFAULT_LIMITS, maxCost: 10 } },
+      body: JSON.stringify({ query: '{ episodes(first: 100) { nodes { id } } }' }),
+    },
+  };
+  const rows = [...section('docs/operations.md', 'Limits').matchAll(/^\| [^|]+\| `([A-Z_]+)`\s+\| ([^|]+)\|$/gm)];
+
+  it.each(rows.map(([, name, cell]) => [name!, cell!.trim()] as const))('%s: %s', async (name, cell) => {
+    const past = PAST[name];
+    expect(past, `a request past ${name}`).toBeDefined();
+    const server = await startTestServer({ dataDir: repoPath('data'), config: past!.config });
+    try {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: past!.body,
+      });
+      // "HTTP 413 `BAD_REQUEST`", or a code alone: a client error (400).
+      const status = /^HTTP (\d{3})/.exec(cell)?.[1];
+      expect(response.status).toBe(status ? Number(status) : 400);
+      const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]!.extensions.code).toBe(/`([A-Z_]+)`/.exec(cell)![1]);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { parse, validate as validateQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 
 import { startPeopleServer, type PeopleServer } from '../../examples/people/src/server.js';
 import { composeAll, readSupergraphConfig } from '../../federation/compose.js';
@@ -87,6 +88,33 @@ describe('example queries in the docs', () => {
         expect(body).toEqual(example.answer);
       },
     );
+  });
+});
+
+describe('federation samples', () => {
+  const blocks = codeBlocks('docs/federation.md');
+
+  it('the SDL of another subgraph extending ours composes with ours under all three composers', () => {
+    const sdl = blocks.filter((b) => b.lang === 'graphql' && b.text.startsWith('extend schema'));
+    expect(sdl).toHaveLength(1);
+    const transcripts = readSupergraphConfig().find((s) => s.name === 'transcripts')!;
+    const extension = { name: 'extension', url: 'http://localhost:4100/graphql', files: [], sdl: sdl[0]!.text };
+    const composed = composeAll([transcripts, extension]);
+    expect(composed.messages.filter((m) => m.severity === 'error')).toEqual([]);
+    expect(composed.supergraphSdl).toContain('bio: String');
+  });
+
+  it('the graph.yaml sample is what npm run compose:cosmo writes from supergraph.yaml', () => {
+    const yaml = blocks.filter((b) => b.lang === 'yaml');
+    expect(yaml).toHaveLength(1);
+    expect(parseYaml(yaml[0]!.text)).toEqual({
+      version: 1,
+      subgraphs: readSupergraphConfig().map((s) => ({
+        name: s.name,
+        routing_url: s.url,
+        schema: { file: `./${s.name}.graphql` },
+      })),
+    });
   });
 });
 
