@@ -14,6 +14,8 @@
  *
  * Quick mode (default): ingest of ~1k files, 3 s per serving scenario. --full adds ingest of ~10k files
  * (~62 MB) and runs 10 s per scenario. Corpora are generated (seeded) under bench/corpus/ on first use.
+ *
+ * After results.json it writes docs/benchmarks.md from them (bench/report.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ import type { Archive } from '../src/archive/types.js';
 import { generateCorpus, random } from './generate-corpus.js';
 import { runLoad, type LoadResult } from './load-client.js';
 import { buildDist, distMain, fromDist } from './production.js';
+import { writeBenchmarksPage, type BenchResults } from './report.js';
 
 buildDist();
 const { loadArchive } = await fromDist<typeof import('../src/archive/index.js')>('archive/index.js');
@@ -56,6 +59,7 @@ const results: Record<string, unknown> = {
   },
   mode: full ? 'full' : 'quick',
   date: new Date().toISOString(),
+  sections: ['ingest', 'entities', 'search', 'serving'].filter((section) => run(section)),
 };
 const row = (section: string, measure: string, value: string, anchor = '', ratio = '') =>
   rows.push({ section, measure, value, anchor, ratio });
@@ -569,5 +573,8 @@ if (run('serving') || run('entities') || run('search')) {
 printTable();
 console.log('\nTargets:');
 for (const t of targets) console.log(`- ${t.met ? 'met' : 'NOT met'}: ${t.target} (${t.measured})`);
-writeFileSync(here('./results.json'), JSON.stringify({ ...results, targets, table: rows }, null, 2) + '\n');
+const written = { ...results, targets, table: rows };
+writeFileSync(here('./results.json'), JSON.stringify(written, null, 2) + '\n');
 console.error('wrote bench/results.json');
+await writeBenchmarksPage(written as unknown as BenchResults, here('../docs/benchmarks.md'));
+console.error('wrote docs/benchmarks.md');

@@ -1,10 +1,8 @@
 /**
  * Full-text search over turns: an inverted index in typed arrays, built once per archive, ranked with BM25.
- *
- * Why not a library: MiniSearch, measured on 101k generated turns, took 7.8 s to build, 6.4x the text's size
- * in heap, and 15 ms (a mid-frequency word) to 325 ms (`the`) per one-word query, because it scores and returns
- * every hit. Here postings are sorted by turn position (archive order), so filters by series, episode and segment
- * are binary searches, AND is an intersection from the rarest word, and only the requested page is ranked.
+ * Postings are sorted by turn position (archive order), so filters by series, episode and segment are binary
+ * searches, AND is an intersection from the rarest word, and only the requested page is ranked.
+ * Why not a library (MiniSearch, measured): docs/architecture.md#search.
  */
 import { LRUCache } from 'lru-cache';
 

@@ -8,7 +8,6 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 
 import { ArchiveStore, memorySource, watchArchive, type Archive, type Watcher } from '../archive/index.js';
 import type { BatchObserver, Context } from '../context.js';
@@ -17,6 +16,7 @@ import { CACHE_DEFAULTS, type Config } from './config.js';
 import { EXAMPLE_OPERATION } from './example.js';
 import { DocumentStore } from './document-store.js';
 import { createRequestHandler, Lifecycle } from './http.js';
+import { landingPagePlugin, type LandingPageSource } from './landing-page.js';
 import { DEFAULT_LIMITS, formatErrorFor, queryLimits, type Limits } from './limits.js';
 import { logDiagnostics, type Logger } from './logger.js';
 import { Metrics, startMetricsServer } from './metrics.js';
@@ -85,6 +85,8 @@ export function createApollo(options: {
   traced?: boolean;
   logger?: Logger;
   plugins?: readonly ApolloServerPlugin<Context>[];
+  /** What the landing page shows of the running server (its URL, an episode); default: placeholders. */
+  landingPage?: LandingPageSource;
 }): ApolloServer<Context> {
   const plugins: ApolloServerPlugin<Context>[] = [
     ...(options.plugins ?? []),
@@ -95,10 +97,13 @@ export function createApollo(options: {
     ...(options.traced ? [spansPlugin()] : []),
   ];
   const introspection = options.introspection ?? !options.production;
-  // The Sandbox, embedded at GET /graphql, opening with a tour of the graph; off with introspection.
+  // At GET /graphql, a page that works offline, then the Sandbox with a tour of the graph; off with introspection.
   plugins.push(
     introspection
-      ? ApolloServerPluginLandingPageLocalDefault({ embed: true, document: EXAMPLE_OPERATION })
+      ? landingPagePlugin({
+          document: EXAMPLE_OPERATION,
+          ...(options.landingPage ? { source: options.landingPage } : {}),
+        })
       : ApolloServerPluginLandingPageDisabled(),
   );
   const limits = queryLimits(options.limits ?? DEFAULT_LIMITS);
@@ -162,6 +167,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     traced: telemetry.enabled,
     logger,
     plugins: options.plugins ?? [],
+    // Read when a browser asks for the page, which is only served once the archive is loaded (after both are set).
+    landingPage: { url: () => url, archive: () => store.archive },
   });
   await apollo.start();
   // Listen before loading, so probes see `starting` (503) instead of a refused connection.

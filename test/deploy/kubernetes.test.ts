@@ -119,8 +119,9 @@ describe(`Kubernetes manifests (${BASE})`, () => {
   });
 
   it('gives the archive time to load before the startup probe gives up', () => {
-    // Measured (README, Benchmarks): ~7 MB of memory per MB of transcripts, ingest at 11 MB/s. The largest
-    // archive the memory limit holds must load in half the startup window, to allow for a slower node.
+    // Measured (full bench run of 2026-11-27, docs/architecture.md): ~7 MB of memory per MB of transcripts, ingest
+    // at 11 MB/s. The largest archive the memory limit holds must load in half the startup window, to allow for a
+    // slower node.
     const largestArchiveMB = bytes(container.resources.limits.memory) / 7 / 1e6;
     const loadSeconds = largestArchiveMB / 11;
     const { periodSeconds = 10, failureThreshold = 3 } = container.startupProbe;

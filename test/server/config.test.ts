@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { readConfig, redactedConfig } from '../../src/server/config.js';
+import { CONFIGURATION_PAGE } from '../helpers/docs.js';
 import { repoPath } from '../helpers/paths.js';
 
 describe('configuration: traces and metrics', () => {
@@ -78,8 +79,8 @@ describe('configuration: traces and metrics', () => {
     expect(config.routerSecret).toBe('hunter2');
   });
 
-  it('lists every variable in the README configuration table', () => {
-    const readme = readFileSync(repoPath('README.md'), 'utf8');
+  it('lists every variable in the configuration table of the docs', () => {
+    const readme = readFileSync(repoPath(CONFIGURATION_PAGE), 'utf8');
     for (const name of [
       'OTEL_EXPORTER_OTLP_ENDPOINT',
       'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
