@@ -96,7 +96,7 @@ const writer = setInterval(() => {
 
 (globalThis as { gc?: () => void }).gc?.();
 const start = { heapMB: process.memoryUsage().heapUsed / 1e6, rssMB: process.memoryUsage().rss / 1e6 };
-const loadsBefore = server.store.loads;
+const loadsBefore = server.store!.loads;
 // Memory every 30 s (after a collection), so growth can be told from a plateau.
 const samples: { s: number; heapMB: number; rssMB: number }[] = [];
 const began = Date.now();
@@ -121,7 +121,7 @@ const report = {
   valid: { requests: good.requests, rps: Math.round(good.rps), errors: good.errors },
   invalid: { requests: bad.requests, rps: Math.round(bad.rps), refused: bad.errors },
   edits,
-  reloads: server.store.loads - loadsBefore,
+  reloads: server.store!.loads - loadsBefore,
   heapMB: { start: +start.heapMB.toFixed(1), end: +end.heapMB.toFixed(1) },
   rssMB: { start: +start.rssMB.toFixed(1), end: +end.rssMB.toFixed(1) },
   samples,

@@ -142,6 +142,15 @@ export interface Source {
   transcript(of: EpisodeFields | SegmentFields): Maybe<readonly TranscriptLine[]>;
 }
 
+/**
+ * The archive cannot answer now (its database is unreachable, or too slow): a failure of the backend, not of the
+ * request nor a bug. The GraphQL layer reports it with the code `ARCHIVE_UNAVAILABLE`.
+ */
+export class ArchiveUnavailableError extends Error {
+  readonly code = 'ARCHIVE_UNAVAILABLE';
+  override readonly name = 'ArchiveUnavailableError';
+}
+
 /** A backend: one version of the archive, making a Source per request. */
 export interface ArchiveBackend {
   readonly key: object;

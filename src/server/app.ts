@@ -9,7 +9,15 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 
-import { ArchiveStore, memorySource, watchArchive, type Archive, type Watcher } from '../archive/index.js';
+import {
+  ArchiveStore,
+  memorySource,
+  watchArchive,
+  type Archive,
+  type ArchiveBackend,
+  type Watcher,
+} from '../archive/index.js';
+import { PgFollower } from '../pg/follower.js';
 import type { BatchObserver, Context } from '../context.js';
 import { createSchema } from '../schema.js';
 import { CACHE_DEFAULTS, type Config } from './config.js';
@@ -29,12 +37,16 @@ import { startTelemetry, type Telemetry } from './telemetry.js';
 import { VERSION } from './version.js';
 
 export interface RunningServer {
-  /** Where the archive comes from, and its reloads. */
-  readonly store: ArchiveStore;
+  /** The folder's archive and its reloads (undefined over PostgreSQL). */
+  readonly store: ArchiveStore | undefined;
+  /** The PostgreSQL archive's follower, when `DATABASE_URL` is set. */
+  readonly database: PgFollower | undefined;
+  /** The backend answering now (either kind), or null when none can. */
+  backend(): ArchiveBackend | null;
   /** e.g. `http://127.0.0.1:4001/graphql`. */
   readonly url: string;
   readonly port: number;
-  /** The archive being served now. */
+  /** The in-memory archive being served now (over PostgreSQL: none, this throws). */
   readonly archive: Archive;
   readonly apollo: ApolloServer<Context>;
   /** Planned execution of repeated operations, when on (its stats count planned answers and bail-outs). */
@@ -168,15 +180,23 @@ export async function startServer(config: Config, options: StartOptions): Promis
     logger,
     plugins: options.plugins ?? [],
     // Read when a browser asks for the page, which is only served once the archive is loaded (after both are set).
-    landingPage: { url: () => url, archive: () => store.archive },
+    landingPage: { url: () => url, archive: () => store?.archive ?? null },
   });
   await apollo.start();
   // Listen before loading, so probes see `starting` (503) instead of a refused connection.
-  const store = new ArchiveStore(config.dataDir, config.maxFileBytes);
+  const database = config.database.url
+    ? new PgFollower(config.database.url, {
+        pool: { max: config.database.poolMax, statementTimeoutMs: config.database.statementTimeoutMs },
+        logger: logger.child({ component: 'database' }),
+      })
+    : undefined;
+  const store = database ? undefined : new ArchiveStore(config.dataDir, config.maxFileBytes);
+  const backend = (): ArchiveBackend | null =>
+    database ? database.backend : store!.archive ? memorySource(store!.archive) : null;
   const cache = new ResponseCache(config.responseCacheBytes);
   const metrics = config.metrics.enabled
     ? new Metrics({
-        backend: () => (store.archive ? memorySource(store.archive) : null),
+        backend,
         responses: cache,
         planned,
         documents,
@@ -188,8 +208,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
         },
       })
     : undefined;
-  if (metrics) store.observe(metrics.reloads);
-  if (telemetry.enabled) store.observe(telemetry.reloads);
+  if (metrics) store?.observe(metrics.reloads);
+  if (telemetry.enabled) store?.observe(telemetry.reloads);
   const lifecycle = new Lifecycle();
   lifecycle.attach(httpServer);
   let watcher: Watcher | null = null;
@@ -197,7 +217,8 @@ export async function startServer(config: Config, options: StartOptions): Promis
     'request',
     createRequestHandler({
       apollo,
-      backend: () => (store.archive ? memorySource(store.archive) : null),
+      backend,
+      notServing: () => (database?.state.status === 'unavailable' ? 'unavailable' : 'starting'),
       maxBodyBytes: config.maxBodyBytes,
       maxJsonDepth: config.maxJsonDepth,
       limits: config.limits,
@@ -225,11 +246,19 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const host =
     config.host === undefined || config.host === '::' || config.host === '0.0.0.0' ? 'localhost' : config.host;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/graphql`;
+  if (database) {
+    logger.info({ port }, `listening on port ${port}, following the archive database`);
+    // The first check (connected or not: a database down at start is retried, /health says starting meanwhile).
+    await database.start();
+    logger.info({ url, status: database.state.status }, `transcript subgraph ready at ${url}`);
+    return running(undefined, database, null);
+  }
   logger.info({ port }, `listening on port ${port}, loading ${config.dataDir}`);
+  const folder = store!;
 
   let first;
   try {
-    first = await store.reload();
+    first = await folder.reload();
   } catch (error) {
     await apollo.stop();
     await metricsServer?.close();
@@ -242,7 +271,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     `loaded ${first.archive.stats.segments} segments from ${first.archive.stats.files} files`,
   );
   watcher = config.watch
-    ? watchArchive(store, {
+    ? watchArchive(folder, {
         onReload: (summary) => {
           logDiagnostics(logger, summary.fresh);
           logger.info(
@@ -275,29 +304,41 @@ export async function startServer(config: Config, options: StartOptions): Promis
       })
     : null;
   logger.info({ url, watch: config.watch }, `transcript subgraph ready at ${url}`);
-  return {
-    url,
-    port,
-    store,
-    get archive() {
-      return store.archive!;
-    },
-    apollo,
-    planned,
-    documents,
-    telemetry,
-    metrics,
-    metricsPort: metrics ? (metricsServer?.port ?? port) : undefined,
-    stop: async () => {
-      watcher?.close();
-      const counts = await drain(httpServer, lifecycle, config.shutdownGraceMs);
-      await apollo.stop();
-      await metricsServer?.close();
-      // After the last request: its spans go out with the rest.
-      if (!options.telemetry) await telemetry.shutdown();
-      return counts;
-    },
-  };
+  return running(folder, undefined, watcher);
+
+  function running(
+    store: ArchiveStore | undefined,
+    database: PgFollower | undefined,
+    watcher: Watcher | null,
+  ): RunningServer {
+    return {
+      url,
+      port,
+      store,
+      database,
+      backend,
+      get archive() {
+        if (!store?.archive) throw new Error('no in-memory archive: this server serves the archive database');
+        return store.archive;
+      },
+      apollo,
+      planned,
+      documents,
+      telemetry,
+      metrics,
+      metricsPort: metrics ? (metricsServer?.port ?? port) : undefined,
+      stop: async () => {
+        watcher?.close();
+        const counts = await drain(httpServer, lifecycle, config.shutdownGraceMs);
+        await apollo.stop();
+        await metricsServer?.close();
+        await database?.stop();
+        // After the last request: its spans go out with the rest.
+        if (!options.telemetry) await telemetry.shutdown();
+        return counts;
+      },
+    };
+  }
 }
 
 /**

@@ -2,6 +2,7 @@
 import path from 'node:path';
 
 import { DEFAULT_MAX_BYTES } from '../parser/index.js';
+import { redactUrl } from '../pg/client.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 
 export interface Config {
@@ -54,6 +55,20 @@ export interface Config {
   readonly tracing: TracingConfig;
   /** Prometheus metrics at `GET /metrics`. */
   readonly metrics: MetricsConfig;
+  /** The PostgreSQL archive: when `DATABASE_URL` is set, served instead of `DATA_DIR`. */
+  readonly database: DatabaseConfig;
+}
+
+export interface DatabaseConfig {
+  /**
+   * `DATABASE_URL`, a `postgres://` URL (libpq's `PG*` variables fill what it leaves out, `sslmode` and friends
+   * included). Unset: the archive is the folder `DATA_DIR`, in memory.
+   */
+  readonly url: string | undefined;
+  /** Connections to it per replica. `DATABASE_POOL_MAX`, default 10 (a request holds one while it reads). */
+  readonly poolMax: number;
+  /** Longest a query may run, in ms. `DATABASE_STATEMENT_TIMEOUT_MS`, default 5000. */
+  readonly statementTimeoutMs: number;
 }
 
 /** The samplers of the OpenTelemetry specification's `OTEL_TRACES_SAMPLER`. */
@@ -166,6 +181,19 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     tracing: readTracing(env),
     metrics: readMetrics(env),
+    database: readDatabase(env),
+  };
+}
+
+function readDatabase(env: NodeJS.ProcessEnv): DatabaseConfig {
+  const url = env.DATABASE_URL?.trim() || undefined;
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  return {
+    url,
+    poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
+    statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 1, 3_600_000),
   };
 }
 
@@ -248,6 +276,10 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   return {
     ...config,
     routerSecret: config.routerSecret === undefined ? undefined : '[redacted]',
+    database: {
+      ...config.database,
+      url: config.database.url === undefined ? undefined : redactUrl(config.database.url),
+    },
     tracing: { ...config.tracing, endpoint: shownEndpoint },
   };
 }

@@ -30,6 +30,11 @@ export interface HttpOptions {
    * so a reload or a sync only has to swap what it returns.
    */
   readonly backend: () => ArchiveBackend | null;
+  /**
+   * Why `backend()` is null: `starting` (loading, or no database reached yet) or `unavailable` (the database was
+   * lost while serving). Default: starting.
+   */
+  readonly notServing?: () => 'starting' | 'unavailable';
   readonly maxBodyBytes: number;
   /** Deepest JSON nesting accepted in a request body. Default 64. */
   readonly maxJsonDepth?: number;
@@ -124,6 +129,7 @@ const corsHandler = cors();
  */
 export function createRequestHandler(options: HttpOptions): http.RequestListener {
   const secret = options.routerSecret ? digest(options.routerSecret) : null;
+  const notServing = options.notServing ?? ((): 'starting' => 'starting');
   const pipeline: GraphQLPipeline = {
     apollo: options.apollo,
     maxBodyBytes: options.maxBodyBytes,
@@ -160,7 +166,7 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     req.on('error', () => undefined);
     if (target === null) return sendJson(res, 400, { error: 'malformed request target' }, { close: true });
     const route = target.path.replace(/\/+$/, '') || '/';
-    if (route === '/health') return sendHealth(res, options.backend(), options.watch?.() ?? 'off');
+    if (route === '/health') return sendHealth(res, options.backend(), options.watch?.() ?? 'off', notServing);
     // Before anything is read or parsed: without the router's secret there is nothing to talk about.
     if (secret !== null && !secretMatches(req.headers['router-authorization'], secret)) {
       return sendJson(res, 401, {
@@ -172,6 +178,7 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     const download = /^\/(transcripts|chapters)\/([^/]+)\.([a-z]+)$/.exec(route);
     if (download) {
       const shared = secret === null;
+      if (notServing() === 'unavailable' && !options.backend()) return sendUnavailable(res);
       return sendDownload(req, res, options.backend(), download[1]!, download[2]!, download[3]!, { shared });
     }
     if (route === '/') {
@@ -188,6 +195,7 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     observed: ObservedRequest,
   ): Promise<void> {
     const backend = options.backend();
+    if (!backend && notServing() === 'unavailable') return sendUnavailable(res);
     if (!backend) return sendJson(res, 503, { error: 'the archive is still loading' });
     if (req.method === 'OPTIONS') {
       await new Promise<void>((resolve, reject) =>
@@ -227,6 +235,23 @@ export function parseTarget(url: string | undefined): { path: string; search: st
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 
+/** The archive's database is lost: a GraphQL error with a code clients can act on (retry), at once. */
+function sendUnavailable(res: http.ServerResponse): void {
+  sendJson(
+    res,
+    503,
+    {
+      errors: [
+        {
+          message: 'the archive is unavailable: its database cannot be reached',
+          extensions: { code: 'ARCHIVE_UNAVAILABLE' },
+        },
+      ],
+    },
+    { headers: { 'retry-after': '1' } },
+  );
+}
+
 /** Constant-time comparison; hashing first makes the time independent of the lengths too. */
 function secretMatches(given: string | string[] | undefined, expected: Buffer): boolean {
   if (typeof given !== 'string') return false;
@@ -234,8 +259,13 @@ function secretMatches(given: string | string[] | undefined, expected: Buffer): 
 }
 
 /** 200 once loaded, even with the watch failed: the last archive still serves, and `watch` says it may be stale. */
-function sendHealth(res: http.ServerResponse, backend: ArchiveBackend | null, watch: 'ok' | 'off' | 'failed'): void {
-  if (!backend) return sendJson(res, 503, { status: 'starting' });
+function sendHealth(
+  res: http.ServerResponse,
+  backend: ArchiveBackend | null,
+  watch: 'ok' | 'off' | 'failed',
+  notServing: () => 'starting' | 'unavailable',
+): void {
+  if (!backend) return sendJson(res, 503, { status: notServing() });
   const { series, episodes, segments, turns, speakers, errors, warnings } = backend.stats;
   sendJson(res, 200, { status: 'ok', series, episodes, segments, turns, speakers, errors, warnings, watch });
 }

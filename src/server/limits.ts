@@ -36,6 +36,8 @@ import {
   BREAK,
 } from 'graphql';
 
+import { ArchiveUnavailableError } from '../archive/index.js';
+
 export interface Limits {
   /** Deepest selection. `MAX_DEPTH`, default 12. */
   readonly maxDepth: number;
@@ -336,6 +338,10 @@ export function formatErrorFor(options: {
     const refusal = error instanceof LimitRefusal ? error : original instanceof LimitRefusal ? original : null;
     let out = formatted;
     if (refusal) out = { ...out, extensions: { ...out.extensions, code: refusal.code } };
+    // The archive's backend failing (its database lost) is not a bug: say so, and not how it failed.
+    if (original instanceof ArchiveUnavailableError) {
+      out = { message: original.message, ...(out.path ? { path: out.path } : {}), extensions: { code: original.code } };
+    }
     if (options.production) {
       const message = out.message.replace(SUGGESTION, '');
       if (message !== out.message) out = { ...out, message };

@@ -4,9 +4,9 @@ import { Kind, parse, type DefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadArchive } from '../../src/archive/index.js';
-import type { Archive } from '../../src/archive/types.js';
 import { createContext } from '../../src/context.js';
 import { createApollo } from '../../src/server/app.js';
+import { BACKENDS, openBackend, type OpenBackend } from '../helpers/backends.js';
 import { makeCorpus, type Corpus } from '../helpers/corpus.js';
 import { repoPath } from '../helpers/paths.js';
 
@@ -38,22 +38,26 @@ describe('the SDL contract', () => {
   });
 });
 
-describe('executeOperation (no HTTP)', () => {
+describe.each(BACKENDS)('executeOperation (no HTTP) over %s', (kind) => {
   let corpus: Corpus;
-  let archive: Archive;
+  let open: OpenBackend;
   const apollo = createApollo({ production: true });
   beforeAll(async () => {
     corpus = makeCorpus();
-    archive = await loadArchive(corpus.dir);
+    open = await openBackend(kind, corpus.dir);
     await apollo.start();
   });
   afterAll(async () => {
     await apollo.stop();
+    await open.close();
     corpus.cleanup();
   });
 
   const run = async (query: string, variables?: Record<string, unknown>) => {
-    const response = await apollo.executeOperation({ query, variables }, { contextValue: createContext(archive) });
+    const source = open.backend().forRequest();
+    const response = await apollo
+      .executeOperation({ query, variables }, { contextValue: createContext(source) })
+      .finally(() => source.close?.());
     if (response.body.kind !== 'single') throw new Error('expected a single result');
     return response.body.singleResult;
   };
@@ -81,6 +85,12 @@ describe('executeOperation (no HTTP)', () => {
       ['BAD_USER_INPUT', 'first'],
     ]);
   });
+});
+
+describe('a context', () => {
+  const apollo = createApollo({ production: true });
+  beforeAll(() => apollo.start());
+  afterAll(() => apollo.stop());
 
   it('keeps reading the archive it started with (a context pins one archive)', async () => {
     const other = await loadArchive(repoPath('data'));

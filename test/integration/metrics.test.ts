@@ -187,7 +187,7 @@ describe('GET /metrics', () => {
 
   it('counts reloads and keeps the last one’s duration', async () => {
     const before = await scrape();
-    await server.store.reload();
+    await server.store!.reload();
     const after = await scrape();
     const ok = { result: 'ok' };
     expect(

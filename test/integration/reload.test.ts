@@ -88,7 +88,7 @@ describe('live reload (WATCH)', () => {
   it('coalesces a burst of writes into one or two reloads', async () => {
     // Let any reload still pending from the previous test finish first.
     await new Promise((resolve) => setTimeout(resolve, 700));
-    const loadsBefore = server.store.loads;
+    const loadsBefore = server.store!.loads;
     for (let i = 0; i < 200; i++) write(`burst-${i}.md`, `Burst ${i}`, 100 + i);
     await eventually(async () => expect(await title('burst-199')).toBe('Burst 199'));
     const { data } = await gql(
@@ -96,6 +96,6 @@ describe('live reload (WATCH)', () => {
       '{ segments(filter: { seriesId: "live-show" }, first: 100) { totalCount } }',
     );
     expect(data.segments.totalCount).toBe(201);
-    expect(server.store.loads - loadsBefore).toBeLessThanOrEqual(2);
+    expect(server.store!.loads - loadsBefore).toBeLessThanOrEqual(2);
   });
 });

@@ -165,7 +165,7 @@ describe('OpenTelemetry traces (OTLP/HTTP JSON to an in-process receiver)', () =
   });
 
   it('exports one root span per archive reload', async () => {
-    await server.store.reload();
+    await server.store!.reload();
     await server.telemetry.flush();
     const reloads = receiver.spans().filter((s) => s.name === 'transcripts.reload');
     // The first load at start, and this one.
@@ -228,7 +228,7 @@ describe('tracing off', () => {
         body: JSON.stringify({ query: SPEAKER, variables: { id: 'stefan' } }),
       });
       expect(response.status).toBe(200);
-      await off.store.reload();
+      await off.store!.reload();
       expect(receiverOff.requests).toEqual([]);
       const disabled = readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: receiverOff.url, OTEL_SDK_DISABLED: 'true' });
       expect(await startTelemetry({ ...disabled.tracing, serviceVersion: 'test' })).toBe(TELEMETRY_OFF);
