@@ -187,6 +187,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
   const database = config.database.url
     ? new PgFollower(config.database.url, {
         pool: { max: config.database.poolMax, statementTimeoutMs: config.database.statementTimeoutMs },
+        pollMs: config.database.pollMs,
         logger: logger.child({ component: 'database' }),
       })
     : undefined;

@@ -69,6 +69,11 @@ export interface DatabaseConfig {
   readonly poolMax: number;
   /** Longest a query may run, in ms. `DATABASE_STATEMENT_TIMEOUT_MS`, default 5000. */
   readonly statementTimeoutMs: number;
+  /**
+   * How often the archive's version is read besides LISTEN/NOTIFY (which read replicas and poolers in transaction
+   * mode do not pass on), in ms. `DATABASE_POLL_MS`, default 1000.
+   */
+  readonly pollMs: number;
 }
 
 /** The samplers of the OpenTelemetry specification's `OTEL_TRACES_SAMPLER`. */
@@ -194,6 +199,7 @@ function readDatabase(env: NodeJS.ProcessEnv): DatabaseConfig {
     url,
     poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
     statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 1, 3_600_000),
+    pollMs: integer(env, 'DATABASE_POLL_MS', 1000, 10, 3_600_000),
   };
 }
 

@@ -21,9 +21,9 @@ import { startTestServer, type TestServerOptions } from './server.js';
 export const BACKENDS = ['memory', 'postgres'] as const;
 export type BackendKind = (typeof BACKENDS)[number];
 
-/** A fresh database holding exactly `dataDir`'s valid transcripts. */
-export async function syncedDatabase(dataDir: string): Promise<TestDatabase> {
-  const db = await createTestDatabase();
+/** A fresh database (in the run's cluster, or `adminUrl`'s) holding exactly `dataDir`'s valid transcripts. */
+export async function syncedDatabase(dataDir: string, adminUrl?: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(adminUrl);
   const pool = createPool(db.url, { max: 2, statementTimeoutMs: 0 });
   try {
     const result = await syncFolder(pool, dataDir);
@@ -85,7 +85,7 @@ export async function startBackendServer(kind: BackendKind, options: TestServerO
   const db = await syncedDatabase(options.dataDir);
   const server = await startTestServer({
     ...options,
-    config: { ...options.config, database: { url: db.url, poolMax: 4, statementTimeoutMs: 5000 } },
+    config: { ...options.config, database: { url: db.url, poolMax: 4, statementTimeoutMs: 5000, pollMs: 1000 } },
   });
   return {
     server,

@@ -35,6 +35,10 @@ export interface Cluster {
   readonly binaries: Binaries;
   /** Stops the server and deletes its folder. */
   stop(): Promise<void>;
+  /** Stops the server (fast shutdown: sessions ended) and keeps its data: a database going away. */
+  halt(): Promise<void>;
+  /** Starts the halted server again, on the same port and data. */
+  resume(): Promise<void>;
 }
 
 /** An OS user to run the server as (root cannot). */
@@ -214,8 +218,7 @@ export async function startCluster(options: { readonly binaries?: Binaries } = {
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new Error(`initdb (${binaries.source}: ${binaries.initdb}) failed: ${String(error)}\n${stderr}`);
   }
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+  const launch = async (port: number) => {
     const child = spawn(
       binaries.postgres,
       [
@@ -246,37 +249,54 @@ export async function startCluster(options: { readonly binaries?: Binaries } = {
     });
     // sslmode=disable: a PGSSLMODE in the developer's environment must not send the tests to TLS (the server has none).
     const url = `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+    try {
+      await ready(url, child, () => log, 30_000);
+    } catch (error) {
+      child.kill('SIGQUIT');
+      return { ok: false as const, error, log };
+    }
+    return { ok: true as const, child, url };
+  };
+  const halt = async (child: ReturnType<typeof spawn>) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      // Fast shutdown: sessions are ended, nothing is waited for.
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGQUIT'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const launched = await launch(port);
+    if (!launched.ok) {
+      if (attempt < 3 && /could not (bind|create listen socket)/i.test(launched.log)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw launched.error;
+    }
+    let child = launched.child;
     // A test run killed before its teardown still takes its server down (immediate shutdown) and its folder.
     const onExit = (): void => {
       child.kill('SIGQUIT');
       rmSync(dir, { recursive: true, force: true });
     };
     process.once('exit', onExit);
-    try {
-      await ready(url, child, () => log, 30_000);
-    } catch (error) {
-      process.removeListener('exit', onExit);
-      child.kill('SIGQUIT');
-      if (attempt < 3 && /could not (bind|create listen socket)/i.test(log)) continue;
-      rmSync(dir, { recursive: true, force: true });
-      throw error;
-    }
     return {
-      url,
+      url: launched.url,
       port,
       dir,
       binaries,
       stop: async () => {
         process.removeListener('exit', onExit);
-        if (child.exitCode === null && child.signalCode === null) {
-          const exited = new Promise((resolve) => child.once('exit', resolve));
-          // Fast shutdown: sessions are ended, nothing is waited for.
-          child.kill('SIGINT');
-          const timer = setTimeout(() => child.kill('SIGQUIT'), 10_000);
-          await exited;
-          clearTimeout(timer);
-        }
+        await halt(child);
         rmSync(dir, { recursive: true, force: true });
+      },
+      halt: () => halt(child),
+      resume: async () => {
+        const again = await launch(port);
+        if (!again.ok) throw again.error;
+        child = again.child;
       },
     };
   }
