@@ -70,7 +70,7 @@ export function renderBenchmarksPage(results: BenchResults): string {
       'Do not edit it by hand; run the benchmark again.',
     '',
     `**${mode === 'full' ? 'Full' : 'Quick'} run** (\`npm run bench${mode === 'full' ? ' -- --full' : ''}\`) of ` +
-      `${day} (${date}), sections: ${(sections ?? ['ingest', 'entities', 'search', 'serving']).join(', ')}.`,
+      `${day} (${date}), sections: ${(sections ?? ['ingest', 'entities', 'search', 'serving', 'postgres']).join(', ')}.`,
     '',
     `**Machine:** ${text(machine.cpu ?? 'unknown CPU')}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ` +
       `Node ${machine.node}, ${text(machine.platform)}.`,
@@ -95,6 +95,11 @@ export function renderBenchmarksPage(results: BenchResults): string {
       'caches, "plans, no caches" planned execution with no response cache and no entity views, "plans and entity ' +
       'views" without the response cache, "everything on" the defaults, with 300 different requests cycling ' +
       '("varied") or one repeated.',
+    '- **postgres**: a throwaway PostgreSQL cluster on loopback. `npm run sync` of a generated corpus into an empty ' +
+      'database beside a raw read of its files, an unchanged re-sync, the database size; p50/p99 of each kind of ' +
+      "read a replica makes, each a request of its own (snapshot, queries, commit) through the replica's source; " +
+      'requests/s of a replica (`DATABASE_URL`) beside the in-memory server on the same corpus, caches off on both. ' +
+      '`--pg-2m` adds a corpus of about two million turns.',
     '',
     '## Results',
     '',

@@ -15,11 +15,16 @@
  * Quick mode (default): ingest of ~1k files, 3 s per serving scenario. --full adds ingest of ~10k files
  * (~62 MB) and runs 10 s per scenario. Corpora are generated (seeded) under bench/corpus/ on first use.
  *
+ * The PostgreSQL section starts a throwaway cluster on loopback (test/helpers/postgres.ts): sync speed beside a raw
+ * read, database size, per-query latencies through the replica's Source, and requests/s of a replica beside the
+ * in-memory server on the same corpus (~100k turns; ~200k with --full; --pg-2m adds ~2M turns).
+ *
  * After results.json it writes docs/benchmarks.md from them (bench/report.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -47,6 +52,8 @@ const onlyArg = argv[argv.indexOf('--only') + 1];
 const only = argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : null;
 const run = (section: string) => !only || only.has(section);
 const duration = full ? 10 : 3;
+/** `--pg-2m`: the PostgreSQL section also syncs and queries a ~2M-turn corpus (~640 MB, generated on first use). */
+const huge = argv.includes('--pg-2m');
 
 const rows: { section: string; measure: string; value: string; anchor: string; ratio: string }[] = [];
 const results: Record<string, unknown> = {
@@ -59,7 +66,7 @@ const results: Record<string, unknown> = {
   },
   mode: full ? 'full' : 'quick',
   date: new Date().toISOString(),
-  sections: ['ingest', 'entities', 'search', 'serving'].filter((section) => run(section)),
+  sections: ['ingest', 'entities', 'search', 'serving', 'postgres'].filter((section) => run(section)),
 };
 const row = (section: string, measure: string, value: string, anchor = '', ratio = '') =>
   rows.push({ section, measure, value, anchor, ratio });
@@ -548,6 +555,249 @@ async function search(archive: Archive): Promise<void> {
   results.search = out;
 }
 
+/** Bytes of every file under `dir`. */
+function folderBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += statSync(path.join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+/**
+ * The PostgreSQL archive: sync (MB/s, beside a raw read; an unchanged re-sync), the database's size, latencies of
+ * each kind of read a replica makes (a request each: snapshot, queries, commit), and a replica's requests/s beside
+ * the in-memory server's, caches off on both.
+ */
+async function postgres(): Promise<void> {
+  const { startCluster } = await import('../test/helpers/postgres.js');
+  const { createPool } = await fromDist<typeof import('../src/pg/client.js')>('pg/client.js');
+  const { syncFolder } = await fromDist<typeof import('../src/pg/sync.js')>('pg/sync.js');
+  const { PgFollower } = await fromDist<typeof import('../src/pg/follower.js')>('pg/follower.js');
+  progress('postgres: starting a cluster');
+  const cluster = await startCluster();
+  const out: Record<string, unknown> = {};
+  try {
+    const corpora: [string, number][] = [full ? ['10k', 720] : ['100k-turns', 360]];
+    if (huge) corpora.push(['2m-turns', 7200]);
+    for (const [index, [name, episodes]] of corpora.entries()) {
+      const dir = corpus(name, episodes);
+      const admin = createPool(cluster.url, { max: 1, statementTimeoutMs: 0 });
+      const db = `bench_${index}`;
+      await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+      await admin.query(`CREATE DATABASE ${db}`);
+      await admin.end();
+      const url = cluster.url.replace(/\/postgres\?/, `/${db}?`);
+      const pool = createPool(url, { max: 2, statementTimeoutMs: 0 });
+      const bytes = folderBytes(dir);
+      const mb = bytes / 1e6;
+      progress(`postgres ${name}: raw read, then the first sync`);
+      const rawMs = (await childJson(['raw', dir])).ms!;
+      const first = await syncFolder(pool, dir);
+      if (!first.ok) throw new Error(first.message);
+      progress(`postgres ${name}: an unchanged re-sync`);
+      const again = await syncFolder(pool, dir);
+      if (!again.ok) throw new Error(again.message);
+      const size = Number((await pool.query('SELECT pg_database_size(current_database()) AS n')).rows[0].n);
+      await pool.end();
+      const turns = first.stats.turns;
+      const syncMBps = mb / (first.ms / 1000);
+      row(
+        'postgres',
+        `sync ${name}: ${first.stats.files} files, ${fmt(mb)} MB, ${turns} turns, into an empty database`,
+        `${fmt(syncMBps)} MB/s`,
+        `raw read ${fmt(mb / (rawMs / 1000))} MB/s`,
+        `${fmt(first.ms / rawMs)}x raw time`,
+      );
+      row('postgres', `re-sync ${name}, nothing changed`, `${fmt(again.ms / 1000, 2)} s`, `wrote: ${again.changed}`);
+      row(
+        'postgres',
+        `database size, ${name}`,
+        `${fmt(size / 1e6)} MB`,
+        `corpus ${fmt(mb)} MB`,
+        `${fmt(size / bytes, 2)}x corpus`,
+      );
+      if (name === '10k') {
+        target('sync of the 10k-file corpus at 10 MB/s or more', `${fmt(syncMBps)} MB/s`, syncMBps >= 10);
+        target('unchanged re-sync of 10k files under 3 s', `${fmt(again.ms / 1000, 2)} s`, again.ms < 3000);
+      }
+      const latencies = await pgLatencies(url, dir, turns, PgFollower);
+      out[name] = {
+        files: first.stats.files,
+        turns,
+        megabytes: mb,
+        rawMs,
+        syncMs: first.ms,
+        syncMBps,
+        resyncMs: again.ms,
+        databaseBytes: size,
+        latencies,
+      };
+      if (index === 0) out.serving = await pgServing(url, dir);
+    }
+  } finally {
+    await cluster.stop();
+  }
+  results.postgres = out;
+}
+
+/** p50/p99 of each kind of read, each sample a request of its own (snapshot, queries, commit). */
+async function pgLatencies(
+  url: string,
+  dir: string,
+  turns: number,
+  PgFollower: typeof import('../src/pg/follower.js').PgFollower,
+): Promise<Record<string, { p50: number; p99: number }>> {
+  const archive = await loadArchive(dir);
+  const follower = new PgFollower(url, { pool: { max: 4, statementTimeoutMs: 0 } });
+  await follower.start();
+  const backend = follower.backend!;
+  const rand = random(17);
+  const pickTurn = () => archive.turns.at(Math.floor(rand() * archive.turns.length))!;
+  const tokenized = () => words(pickTurn().text);
+  const oneWord = () => {
+    const w = tokenized();
+    return w.length ? w[Math.floor(rand() * w.length)]! : 'the';
+  };
+  const phrase = () => {
+    const w = tokenized();
+    const at = Math.floor(rand() * Math.max(1, w.length - 1));
+    return w.length > 1 ? `"${w[at]} ${w[at + 1]}"` : 'the';
+  };
+  const search = (q: string) => async (source: import('../src/archive/index.js').Source) => {
+    const parsed = parseSearchQuery(q);
+    if (parsed.ok) await source.search(parsed.query, null, 0, 20);
+  };
+  const kinds: [string, () => (source: import('../src/archive/index.js').Source) => Promise<unknown>][] = [
+    [
+      'turn by id',
+      () => {
+        const id = pickTurn().id;
+        return async (s) => s.turnsByIds([id]);
+      },
+    ],
+    [
+      'segment with its turns',
+      () => {
+        const id = pickTurn().segment.id;
+        return async (s) => {
+          const [seg] = await s.segmentsByIds([id]);
+          await s.segmentTurns(seg!);
+        };
+      },
+    ],
+    [
+      '_entities, 100 turns',
+      () => {
+        const ids = Array.from({ length: 100 }, () => pickTurn().id);
+        return async (s) => s.turnsByIds(ids);
+      },
+    ],
+    [
+      '_entities, 1,000 turns',
+      () => {
+        const ids = Array.from({ length: 1000 }, () => pickTurn().id);
+        return async (s) => s.turnsByIds(ids);
+      },
+    ],
+    ['search, one word', () => search(oneWord())],
+    ['search, one frequent word ("the")', () => search('the')],
+    ['search, three words', () => search(`${oneWord()} ${oneWord()} ${oneWord()}`)],
+    ['search, a phrase', () => search(phrase())],
+    ['search, stop-word phrase ("and the")', () => search('"and the"')],
+  ];
+  const out: Record<string, { p50: number; p99: number }> = {};
+  for (const [kind, make] of kinds) {
+    progress(`postgres ${turns} turns: ${kind}`);
+    const times: number[] = [];
+    const samples = kind.startsWith('search') ? 100 : 200;
+    for (let i = 0; i < samples + 10; i++) {
+      const work = make();
+      const source = backend.forRequest();
+      const started = performance.now();
+      await work(source);
+      const ms = performance.now() - started;
+      source.close?.();
+      if (i >= 10) times.push(ms);
+    }
+    const p50 = median(times);
+    const p99 = quantile(times, 0.99);
+    out[kind] = { p50, p99 };
+    row(
+      'postgres',
+      `${kind}, ${turns} turns`,
+      `p50 ${fmt(p50, 2)} ms, p99 ${fmt(p99, 2)} ms`,
+      'one request each: snapshot, queries, commit',
+    );
+    if (kind.startsWith('search'))
+      target(`PostgreSQL ${kind} on ${turns} turns: p99 under 250 ms`, `${fmt(p99, 1)} ms`, p99 < 250);
+  }
+  await follower.stop();
+  return out;
+}
+
+/** Requests/s of varied segment queries and `_entities` x100 from a replica and from the in-memory server. */
+async function pgServing(url: string, dir: string): Promise<Record<string, unknown>> {
+  const archive = await loadArchive(dir);
+  const rand = random(5);
+  const SEGMENT = `query($id: ID!) { segment(id: $id) { id title start { smpte seconds } speakers { id name }
+    turns { id number text start { smpte seconds } end { seconds } speaker { id name } } } }`;
+  const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Turn { id text start { seconds } speaker { name } } } }`;
+  const segments = archive.segments.filter((s) => s.turns.length >= 18 && s.turns.length <= 22);
+  const loads: Load[] = [
+    {
+      title: 'segment with ~20 turns, 300 different ids',
+      bodies: [...segments]
+        .sort(() => rand() - 0.5)
+        .slice(0, 300)
+        .map((s) => body(SEGMENT, { id: s.id })),
+    },
+    {
+      title: '_entities, 100 distinct Turn representations',
+      bodies: Array.from({ length: 300 }, () =>
+        body(ENTITIES, {
+          r: Array.from({ length: 100 }, () => ({
+            __typename: 'Turn',
+            id: archive.turns.at(Math.floor(rand() * archive.turns.length))!.id,
+          })),
+        }),
+      ),
+    },
+  ];
+  const off = { RESPONSE_CACHE_MAX_BYTES: '0', ENTITY_VIEWS_MAX_BYTES: '0' };
+  const out: Record<string, unknown> = {};
+  const memory = await startSubgraph(dir, off);
+  const fromMemory: LoadResult[] = [];
+  for (const load of loads) {
+    progress(`postgres serving: ${load.title}, in memory`);
+    fromMemory.push(await cannon(memory.url, load));
+  }
+  await stop(memory.child);
+  const replica = await startSubgraph(dir, { ...off, DATABASE_URL: url });
+  for (const [i, load] of loads.entries()) {
+    progress(`postgres serving: ${load.title}, from PostgreSQL`);
+    const r = await cannon(replica.url, load);
+    const m = fromMemory[i]!;
+    const ratio = r.rps / m.rps;
+    row(
+      'postgres',
+      `(c) ${load.title}, from PostgreSQL, caches off`,
+      `${fmt(r.rps, 0)} req/s`,
+      `in memory ${fmt(m.rps, 0)} req/s; p50 ${r.p50} ms, p99 ${r.p99} ms${r.errors ? `, ${r.errors} errors` : ''}`,
+      `${fmt(ratio, 2)}x in memory`,
+    );
+    out[load.title] = { postgres: r, memory: m, ratio };
+    const bound = i === 0 ? 0.5 : 0.3;
+    target(
+      `${load.title} from PostgreSQL at least ${bound}x the in-memory server, caches off`,
+      `${fmt(ratio, 2)}x`,
+      ratio >= bound,
+    );
+  }
+  await stop(replica.child);
+  return out;
+}
+
 function printTable(): void {
   const headers = { section: 'section', measure: 'measure', value: 'value', anchor: 'anchor / detail', ratio: 'ratio' };
   const all = [headers, ...rows];
@@ -570,6 +820,7 @@ if (run('serving') || run('entities') || run('search')) {
   if (run('search')) await search(archive);
   if (run('serving')) await serving(archive, dir);
 }
+if (run('postgres')) await postgres();
 printTable();
 console.log('\nTargets:');
 for (const t of targets) console.log(`- ${t.met ? 'met' : 'NOT met'}: ${t.target} (${t.measured})`);
