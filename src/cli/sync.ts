@@ -32,7 +32,8 @@ type Parsed =
   | { ok: true; watch: boolean; dir: string; lockTimeoutMs?: number; maxBytes?: number }
   | { ok: false; exitCode: number; lines: string[] };
 
-function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Parsed {
+/** The command line of `npm run sync`, read; exported for the deploy tests (the Job's command). */
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Parsed {
   let watch = false;
   let lockTimeoutMs: number | undefined;
   let maxBytes: number | undefined;

@@ -166,6 +166,8 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     req.on('error', () => undefined);
     if (target === null) return sendJson(res, 400, { error: 'malformed request target' }, { close: true });
     const route = target.path.replace(/\/+$/, '') || '/';
+    // Liveness: the process serves HTTP. Not the archive's state: restarting cannot bring a lost database back.
+    if (route === '/health/live') return sendJson(res, 200, { status: 'live' });
     if (route === '/health') return sendHealth(res, options.backend(), options.watch?.() ?? 'off', notServing);
     // Before anything is read or parsed: without the router's secret there is nothing to talk about.
     if (secret !== null && !secretMatches(req.headers['router-authorization'], secret)) {

@@ -162,6 +162,7 @@ export function routeOf(path: string): string | null {
   switch (route) {
     case '/graphql':
     case '/health':
+    case '/health/live':
     case '/metrics':
     case '/':
       return route;

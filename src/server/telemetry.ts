@@ -74,7 +74,7 @@ export interface Telemetry extends RequestTracer {
 export const SHUTDOWN_FLUSH_MS = 5000;
 
 /** Requests not traced: probes and scrapes, every few seconds, would bury the traces that matter. */
-const UNTRACED_ROUTES = new Set(['/health', '/metrics']);
+const UNTRACED_ROUTES = new Set(['/health', '/health/live', '/metrics']);
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
 

@@ -4,18 +4,29 @@
  * the fields that matter are checked by name below), then held to what the server needs: its port, /health, its
  * environment variables, its shutdown grace, a read-only root filesystem and a transcripts folder it can load.
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { Job } from 'kubernetes-models/batch/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { loadArchive } from '../../src/archive/index.js';
+import { parseArgs } from '../../src/cli/sync.js';
 import { readConfig } from '../../src/server/config.js';
 import { repoPath } from '../helpers/paths.js';
 
@@ -39,6 +50,7 @@ const yamlFiles = (dir: string): string[] =>
 const MODELS: Record<string, { new (data: any): { validate(): void } }> = {
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'batch/v1/Job': Job,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'v1/ConfigMap': ConfigMap,
   'v1/PersistentVolumeClaim': PersistentVolumeClaim,
@@ -302,5 +314,66 @@ describe(`the large-archive overlay (${OVERLAY})`, () => {
     expect(patches).toContainEqual(
       expect.objectContaining({ $patch: 'delete', kind: 'ConfigMap', metadata: { name: configMap.metadata.name } }),
     );
+  });
+});
+
+const PG_OVERLAY = 'deploy/kubernetes-postgres';
+
+describe(`the PostgreSQL overlay (${PG_OVERLAY})`, () => {
+  const overlay = read(`${PG_OVERLAY}/kustomization.yaml`);
+  const patches: Manifest[] = (overlay.patches as { path: string }[]).map((p) => read(`${PG_OVERLAY}/${p.path}`));
+  const resources = (overlay.resources as string[]).filter((r) => /\.ya?ml$/.test(r));
+  const added: Manifest[] = resources.map((r) => read(`${PG_OVERLAY}/${r}`));
+  const job = added.find((m) => m.kind === 'Job')!;
+  const claim = added.find((m) => m.kind === 'PersistentVolumeClaim')!;
+  const patched = merge(
+    deployment,
+    patches.find((p) => p.kind === 'Deployment'),
+  ) as Manifest;
+  const replica = patched.spec.template.spec.containers[0];
+  const secretRef = (c: any) => c.env.find((e: any) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef;
+
+  it('builds on the base folder, lists every file it has, and every object is valid', () => {
+    expect(overlay.resources).toContain(path.posix.relative(PG_OVERLAY, BASE));
+    expect([...resources, ...overlay.patches.map((p: { path: string }) => p.path)].sort()).toEqual(
+      yamlFiles(PG_OVERLAY),
+    );
+    for (const manifest of [...added, patched]) expect(() => validate(manifest)).not.toThrow();
+  });
+
+  it('replicas take DATABASE_URL from the Secret the Job uses, and only variables the server reads', () => {
+    expect(secretRef(replica)).toEqual({ name: 'transcript-subgraph-database', key: 'url' });
+    expect(secretRef(job.spec.template.spec.containers[0])).toEqual(secretRef(replica));
+    const read = new Set<string>();
+    readConfig(new Proxy({}, { get: (_t, name) => (typeof name === 'string' && read.add(name), undefined) }));
+    for (const { name } of replica.env) expect(read.has(name), name).toBe(true);
+    const env = Object.fromEntries(
+      replica.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]),
+    );
+    expect(() => readConfig({ ...env, DATABASE_URL: 'postgres://db/archive' })).not.toThrow();
+  });
+
+  it('liveness asks /health/live (a lost database must not restart every pod); readiness /health', () => {
+    expect(replica.livenessProbe.httpGet.path).toBe('/health/live');
+    expect(replica.readinessProbe.httpGet.path).toBe('/health');
+  });
+
+  it('the replicas mount no transcripts; the Job mounts the claim, read-only, as the sync command reads it', () => {
+    const volumes = patched.spec.template.spec.volumes;
+    expect(volumes.find((v: any) => v.name === 'transcripts')).toEqual({ name: 'transcripts', emptyDir: {} });
+    const jobPod = job.spec.template.spec;
+    expect(jobPod.volumes[0].persistentVolumeClaim).toEqual({ claimName: claim.metadata.name, readOnly: true });
+    const [node, script, ...args] = jobPod.containers[0].command;
+    expect(node).toBe('node');
+    // The image carries dist/, the build of src/.
+    expect(existsSync(repoPath(script.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')))).toBe(true);
+    const parsed = parseArgs(args);
+    expect(parsed.ok && parsed.dir).toBe(jobPod.containers[0].volumeMounts[0].mountPath);
+    expect(jobPod.restartPolicy).toBe('Never');
+    expect(jobPod.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
+  });
+
+  it('drops the sample ConfigMap', () => {
+    expect(patches).toContainEqual(expect.objectContaining({ $patch: 'delete', kind: 'ConfigMap' }));
   });
 });

@@ -38,6 +38,7 @@ const PROBES = [
   'http/json',
   'always_off',
   '0.5',
+  'postgres://probe@127.0.0.1:5432/probe',
 ];
 
 /** The settings a variable controls: those that change when it is set (to the first value it accepts). */
