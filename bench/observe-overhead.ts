@@ -39,7 +39,7 @@ function measure(name: string, observer: RequestObserver, n: number): void {
 
 const metrics = new Metrics({
   backend: () => null,
-  budgets: { responses: 0, plans: 0, documents: 0, entity_views: 0 },
+  budgets: { responses: 0, plans: 0, documents: 0, entity_views: 0, records: 0 },
 });
 measure('tracing off, metrics off', createObserver({}), 1_000_000);
 measure('tracing off, metrics on', createObserver({ metrics }), 1_000_000);

@@ -155,6 +155,8 @@ export class ArchiveUnavailableError extends Error {
 export interface ArchiveBackend {
   readonly key: object;
   readonly stats: ArchiveStats;
+  /** Records kept across requests by this version, when the backend keeps any (PostgreSQL). */
+  readonly records?: { readonly bytes: number } | null;
   forRequest(): Source & { close?(): void };
 }
 

@@ -35,6 +35,10 @@ export interface FollowerOptions {
   readonly logger?: FollowerLogger;
   /** Told of each new version served. */
   readonly onVersion?: (backend: PgBackend) => void;
+  /** How searches find their first matches (src/pg/source.ts); default `auto`. */
+  readonly searchPath?: 'auto' | 'walk' | 'index';
+  /** Bytes of records each version keeps for later requests (RecordCache); default 0 (none). */
+  readonly recordBytes?: number;
 }
 
 export type FollowerState =
@@ -55,6 +59,8 @@ const quiet: FollowerLogger = { info() {}, warn() {}, error() {} };
  */
 export class PgFollower {
   readonly pool: Pool;
+  /** Look-ups of the record caches of every version served (hits and misses). */
+  readonly recordStats = { hits: 0, misses: 0 };
   private current: FollowerState = { status: 'starting', reason: 'connecting to the archive database' };
   private listener: pg.Client | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -79,7 +85,13 @@ export class PgFollower {
     this.retryMs = options.retryMs ?? 250;
     this.maxRetryMs = options.maxRetryMs ?? 5000;
     this.logger = options.logger ?? quiet;
-    this.shared = { pool: this.pool, onConnectionError: (error) => this.lost(error) };
+    this.shared = {
+      pool: this.pool,
+      onConnectionError: (error) => this.lost(error),
+      ...(options.searchPath ? { searchPath: options.searchPath } : {}),
+      recordBytes: options.recordBytes ?? 0,
+      recordStats: this.recordStats,
+    };
   }
 
   get state(): FollowerState {

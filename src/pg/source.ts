@@ -16,6 +16,7 @@
  *   reads most of the table (seconds at two million turns, docs/architecture.md#search-in-postgresql).
  */
 import DataLoader from 'dataloader';
+import { LRUCache } from 'lru-cache';
 
 import {
   ArchiveUnavailableError,
@@ -55,6 +56,54 @@ export interface PgShared {
   readonly pool: Pool;
   /** Told of errors that mean the database is unreachable (the follower then checks, and /health says so). */
   readonly onConnectionError: (error: unknown) => void;
+  /** How searches find their first matches; default `auto` (by the rarest word's frequency). Tests force each. */
+  readonly searchPath?: 'auto' | 'walk' | 'index';
+  /** Bytes of records each version keeps for later requests (0: none). */
+  readonly recordBytes?: number;
+  /** Look-ups of the record caches, over every version (for metrics). */
+  readonly recordStats?: { hits: number; misses: number };
+}
+
+/**
+ * Records of one version kept for later requests, by kind and id, bounded by the bytes they hold (as estimated:
+ * two bytes a character, plus fixed costs per object, array and string). A version's cache goes with it.
+ */
+export class RecordCache {
+  private readonly lru: LRUCache<string, object>;
+
+  constructor(
+    maxBytes: number,
+    readonly stats: { hits: number; misses: number },
+  ) {
+    this.lru = new LRUCache<string, object>({
+      maxSize: maxBytes,
+      sizeCalculation: (value, key) => sizeOf(value) + 2 * key.length + 64,
+    });
+  }
+
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+
+  get(key: string): object | undefined {
+    const found = this.lru.get(key);
+    if (found === undefined) this.stats.misses++;
+    else this.stats.hits++;
+    return found;
+  }
+
+  set(key: string, value: object): void {
+    this.lru.set(key, value);
+  }
+}
+
+/** Bytes a record (or a list of them) holds, roughly as V8 lays it out. */
+function sizeOf(value: unknown): number {
+  if (typeof value === 'string') return 16 + 2 * value.length;
+  if (value === null || typeof value !== 'object') return 8;
+  let total = Array.isArray(value) ? 16 : 24;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) total += 8 + sizeOf(item);
+  return total;
 }
 
 // Records: the API's fields, plus the keys their relations are read by.
@@ -226,6 +275,8 @@ export class PgBackend implements ArchiveBackend {
   readonly key: object = {};
   readonly stats: ArchiveStats;
   readonly version: string;
+  /** Records of this version kept across requests; null when `recordBytes` is 0. */
+  readonly records: RecordCache | null;
 
   constructor(
     private readonly shared: PgShared,
@@ -233,10 +284,12 @@ export class PgBackend implements ArchiveBackend {
   ) {
     this.stats = row.stats;
     this.version = row.version;
+    const bytes = shared.recordBytes ?? 0;
+    this.records = bytes > 0 ? new RecordCache(bytes, shared.recordStats ?? { hits: 0, misses: 0 }) : null;
   }
 
   forRequest(): Source & { close(): void } {
-    return new PgRequest(this.shared, this.key);
+    return new PgRequest(this.shared, this);
   }
 }
 
@@ -255,28 +308,32 @@ class PgRequest implements Source {
   private connection: Promise<{ client: PoolClient; snapshot: Snapshot }> | null = null;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Records this request took from the version's cache, and whether it may use the cache at all. */
+  private cacheHits = 0;
+  private records: RecordCache | null;
+  readonly key: object;
 
-  private readonly series = this.loader<PgSeries>((ids) =>
+  private readonly series = this.loader<PgSeries>('series', (ids) =>
     this.rows(`SELECT ${SERIES} FROM transcripts.series WHERE id = ANY($1::text[])`, [ids]).then((rows) =>
       rows.map(series),
     ),
   );
-  private readonly episode = this.loader<PgEpisode>((ids) =>
+  private readonly episode = this.loader<PgEpisode>('episode', (ids) =>
     this.rows(`SELECT ${EPISODE} FROM transcripts.episodes WHERE id = ANY($1::text[])`, [ids]).then((rows) =>
       rows.map(episode),
     ),
   );
-  private readonly segment = this.loader<PgSegment>((ids) =>
+  private readonly segment = this.loader<PgSegment>('segment', (ids) =>
     this.rows(`SELECT ${SEGMENT} FROM transcripts.segments WHERE id = ANY($1::text[])`, [ids]).then((rows) =>
       rows.map(segment),
     ),
   );
-  private readonly speaker = this.loader<PgSpeaker>((ids) =>
+  private readonly speaker = this.loader<PgSpeaker>('speaker', (ids) =>
     this.rows(`SELECT ${SPEAKER} FROM transcripts.speakers WHERE id = ANY($1::text[])`, [ids]).then((rows) =>
       rows.map(speaker),
     ),
   );
-  private readonly turn = this.loader<PgTurn>(async (ids) => {
+  private readonly turn = this.loader('turn', async (ids): Promise<PgTurn[]> => {
     const keys = ids.map(parseTurnId).filter((k) => k !== null);
     if (keys.length === 0) return [];
     const rows = await this.rows(
@@ -288,16 +345,19 @@ class PgRequest implements Source {
   });
   /** Children by parent id, in archive order: what a page of parents asks for at once. */
   private readonly episodesOfSeries = this.groups<PgEpisode>(
+    'episodes-of',
     `SELECT ${EPISODE} FROM transcripts.episodes WHERE series_id = ANY($1::text[]) ORDER BY series_ord, number`,
     episode,
     (e) => e.seriesId,
   );
   private readonly segmentsOfEpisode = this.groups<PgSegment>(
+    'segments-of',
     `SELECT ${SEGMENT} FROM transcripts.segments WHERE episode_id = ANY($1::text[]) ORDER BY series_ord, episode_number, chunk`,
     segment,
     (s) => s.episodeId,
   );
   private readonly turnsOfSegment = this.groups<PgTurn>(
+    'turns-of',
     `SELECT ${TURN} FROM transcripts.turns WHERE segment_id = ANY($1::text[]) ORDER BY segment_id, number`,
     turn,
     (t) => t.segmentId,
@@ -305,8 +365,11 @@ class PgRequest implements Source {
 
   constructor(
     private readonly shared: PgShared,
-    readonly key: object,
-  ) {}
+    private readonly backend: PgBackend,
+  ) {
+    this.key = backend.key;
+    this.records = backend.records;
+  }
 
   /** Commits the read-only transaction and returns the connection (a broken one is discarded). */
   close(): void {
@@ -514,25 +577,48 @@ class PgRequest implements Source {
     if (query.terms.some((t) => !dfs.has(t))) return none;
     // The in-memory index adds each word's part from the rarest up; same order, same sums, same scores.
     const terms = [...query.terms].sort((a, b) => dfs.get(a)! - dfs.get(b)!);
-    const where = ['t.tokens @@ $1::tsquery'];
+    const rarest = dfs.get(terms[0]!)!;
     const params: unknown[] = [toTsquery(query), terms];
+    // Scopes as prefixes of the archive order, so the indexes that give that order can serve them.
+    const where: string[] = [];
     const f = filter ?? {};
     if (given(f.seriesId)) {
       where.push(`t.series_ord = (SELECT ord FROM transcripts.series WHERE id = $${params.push(f.seriesId)})`);
     }
-    if (given(f.episodeId)) where.push(`t.episode_id = $${params.push(f.episodeId)}`);
-    if (given(f.segmentId)) where.push(`t.segment_id = $${params.push(f.segmentId)}`);
+    if (given(f.episodeId)) {
+      where.push(
+        `(t.series_ord, t.episode_number) = (SELECT series_ord, number FROM transcripts.episodes WHERE id = $${params.push(f.episodeId)})`,
+      );
+    }
+    if (given(f.segmentId)) {
+      where.push(
+        `(t.series_ord, t.episode_number, t.chunk) = (SELECT series_ord, episode_number, chunk FROM transcripts.segments WHERE id = $${params.push(f.segmentId)})`,
+      );
+    }
     if (given(f.speakerId)) where.push(`t.speaker_id = $${params.push(f.speakerId)}`);
-    // Each candidate's term frequencies, in `terms` order (capped at 255, as the in-memory index keeps them).
+    // Two ways to the first matches in archive order. A word in most turns: walk the order and test each turn
+    // (about LIMIT x turns / df rows read; `ts_match_vq` is `@@` that no index answers, so the planner walks).
+    // Otherwise: every match from the GIN index, then the first ones (df rows read). The walk wins when
+    // df^2 > LIMIT x turns. (PostgreSQL estimates a tsvector match far too low to choose this itself.)
+    const path = this.shared.searchPath ?? 'auto';
+    const walk = path === 'auto' ? rarest * rarest > (SEARCH_COUNT_LIMIT + 1) * snapshot.turns : path === 'walk';
+    where.unshift(walk ? 'ts_match_vq(t.tokens, $1::tsquery)' : 't.tokens @@ $1::tsquery');
+    // The candidates first (narrow rows, no tsvector read), then their term frequencies (capped at 255, as the
+    // in-memory index keeps them) by row address: computed before the LIMIT, they would be computed for every match.
     const candidates = await this.rows(
-      `SELECT t.segment_id, t.number, t.token_count,
-              ARRAY(SELECT coalesce((SELECT least(array_length(u.positions, 1), 255) FROM unnest(t.tokens) u
-                                      WHERE u.lexeme = q.term), 0)
-                      FROM unnest($2::text[]) WITH ORDINALITY q(term, i) ORDER BY q.i) AS tf
-         FROM transcripts.turns t
-        WHERE ${where.join(' AND ')}
-        ORDER BY t.series_ord, t.episode_number, t.chunk, t.number
-        LIMIT ${SEARCH_COUNT_LIMIT + 1}`,
+      `WITH c AS MATERIALIZED (
+         SELECT t.ctid AS at, t.series_ord, t.episode_number, t.chunk, t.number
+           FROM transcripts.turns t
+          WHERE ${where.join(' AND ')}
+          ORDER BY t.series_ord, t.episode_number, t.chunk, t.number
+          LIMIT ${SEARCH_COUNT_LIMIT + 1})
+       SELECT x.* FROM c CROSS JOIN LATERAL (
+         SELECT t.segment_id, t.number, t.token_count,
+                ARRAY(SELECT coalesce((SELECT least(array_length(u.positions, 1), 255) FROM unnest(t.tokens) u
+                                        WHERE u.lexeme = q.term), 0)
+                        FROM unnest($2::text[]) WITH ORDINALITY q(term, i) ORDER BY q.i) AS tf
+           FROM transcripts.turns t WHERE t.ctid = c.at) x
+        ORDER BY c.series_ord, c.episode_number, c.chunk, c.number`,
       params,
     );
     const exact = candidates.length <= SEARCH_COUNT_LIMIT;
@@ -577,9 +663,17 @@ class PgRequest implements Source {
           `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;
            SELECT version::text, turns, tokens::float8 AS tokens, episodes, segments, speakers FROM transcripts.archive`,
         )) as unknown as { rows: Row[] }[];
-        const row = results[1]!.rows[0];
+        const row = results[1]!.rows[0] as Snapshot | undefined;
         if (!row) throw new ArchiveUnavailableError('the archive database holds no archive yet');
-        return { client, snapshot: row as Snapshot };
+        if (row.version !== this.backend.version) {
+          // A sync committed and this replica has not switched yet: this snapshot is not the cache's version. The
+          // request reads the snapshot alone; if it already answered from the cache, it would mix two versions.
+          this.records = null;
+          if (this.cacheHits > 0) {
+            throw new ArchiveUnavailableError('the archive changed while this request read it: try again');
+          }
+        }
+        return { client, snapshot: row };
       } catch (error) {
         client.release(error instanceof Error ? error : true);
         throw unavailable(error, this.shared);
@@ -633,31 +727,73 @@ class PgRequest implements Source {
   }
 
   /** A per-request DataLoader over a query by ids (rows in any order, matched back by id). */
+  /**
+   * A per-request DataLoader over a query by ids (rows in any order, matched back by id), in front of the version's
+   * record cache.
+   */
   private loader<T extends { readonly id: string }>(
+    kind: string,
     fetch: (ids: string[]) => Promise<T[]>,
   ): DataLoader<string, T | null> {
     return new DataLoader<string, T | null>(
       async (ids) => {
-        const byId = new Map((await fetch([...ids])).map((r) => [r.id, r]));
-        return ids.map((id) => byId.get(id) ?? null);
+        const out = new Array<T | null>(ids.length).fill(null);
+        const missing = this.fromCache(kind, ids, out);
+        if (missing.length === 0) return out;
+        const byId = new Map((await fetch(missing.map((i) => ids[i]!))).map((r) => [r.id, r]));
+        for (const i of missing) out[i] = byId.get(ids[i]!) ?? null;
+        this.toCache(kind, byId);
+        return out;
       },
       { maxBatchSize: 10_000 },
     );
   }
 
-  /** A per-request DataLoader of children by parent id. */
-  private groups<T>(sql: string, map: (row: Row) => T, parentOf: (record: T) => string): DataLoader<string, T[]> {
+  /** A per-request DataLoader of children by parent id, in front of the version's record cache. */
+  private groups<T>(
+    kind: string,
+    sql: string,
+    map: (row: Row) => T,
+    parentOf: (record: T) => string,
+  ): DataLoader<string, T[]> {
     return new DataLoader<string, T[]>(
       async (ids) => {
-        const byParent = new Map<string, T[]>(ids.map((id) => [id, []]));
-        for (const row of await this.rows(sql, [[...ids]])) {
+        const out = new Array<T[]>(ids.length);
+        const missing = this.fromCache(kind, ids, out as (T[] | null)[]);
+        if (missing.length === 0) return out;
+        const byParent = new Map<string, T[]>(missing.map((i) => [ids[i]!, []]));
+        for (const row of await this.rows(sql, [[...byParent.keys()]])) {
           const record = map(row);
           byParent.get(parentOf(record))?.push(record);
         }
-        return ids.map((id) => byParent.get(id)!);
+        for (const i of missing) out[i] = byParent.get(ids[i]!)!;
+        this.toCache(kind, byParent as Map<string, object>);
+        return out;
       },
       { maxBatchSize: 10_000 },
     );
+  }
+
+  /** Fills `out` from the cache; returns the indexes of the ids it does not hold. */
+  private fromCache<T>(kind: string, ids: readonly string[], out: (T | null)[]): number[] {
+    const missing: number[] = [];
+    const cache = this.records;
+    for (let i = 0; i < ids.length; i++) {
+      const hit = cache?.get(`${kind}\u0000${ids[i]}`);
+      if (hit === undefined) missing.push(i);
+      else {
+        out[i] = hit as T;
+        this.cacheHits++;
+      }
+    }
+    return missing;
+  }
+
+  /** Keeps records read from this request's snapshot, when it is of the cache's version (see connect). */
+  private toCache(kind: string, found: ReadonlyMap<string, object>): void {
+    const cache = this.records;
+    if (!cache) return;
+    for (const [id, record] of found) cache.set(`${kind}\u0000${id}`, record);
   }
 
   private async many<T>(loader: DataLoader<string, T | null>, ids: readonly string[]): Promise<(T | null)[]> {

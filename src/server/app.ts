@@ -188,6 +188,7 @@ export async function startServer(config: Config, options: StartOptions): Promis
     ? new PgFollower(config.database.url, {
         pool: { max: config.database.poolMax, statementTimeoutMs: config.database.statementTimeoutMs },
         pollMs: config.database.pollMs,
+        recordBytes: config.database.recordCacheBytes,
         logger: logger.child({ component: 'database' }),
       })
     : undefined;
@@ -206,7 +207,9 @@ export async function startServer(config: Config, options: StartOptions): Promis
           plans: planned ? config.planCacheBytes : 0,
           documents: config.documentCacheBytes,
           entity_views: planned ? config.entityViewBytes : 0,
+          records: database ? config.database.recordCacheBytes : 0,
         },
+        ...(database ? { records: database.recordStats } : {}),
       })
     : undefined;
   if (metrics) store?.observe(metrics.reloads);

@@ -74,6 +74,11 @@ export interface DatabaseConfig {
    * mode do not pass on), in ms. `DATABASE_POLL_MS`, default 1000.
    */
   readonly pollMs: number;
+  /**
+   * Bytes of records (segments, turns, speakers, ... by id) a replica keeps per archive version, so repeated
+   * look-ups skip the database. `DATABASE_CACHE_MAX_BYTES`, default 32 MiB; 0 keeps none.
+   */
+  readonly recordCacheBytes: number;
 }
 
 /** The samplers of the OpenTelemetry specification's `OTEL_TRACES_SAMPLER`. */
@@ -126,6 +131,8 @@ export const CACHE_DEFAULTS = {
   entityViews: 32 * MiB,
   documents: 8 * MiB,
   plans: 8 * MiB,
+  /** Over PostgreSQL only: records per archive version (DATABASE_CACHE_MAX_BYTES). */
+  records: 32 * MiB,
 } as const;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -200,6 +207,7 @@ function readDatabase(env: NodeJS.ProcessEnv): DatabaseConfig {
     poolMax: integer(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
     statementTimeoutMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 1, 3_600_000),
     pollMs: integer(env, 'DATABASE_POLL_MS', 1000, 10, 3_600_000),
+    recordCacheBytes: integer(env, 'DATABASE_CACHE_MAX_BYTES', CACHE_DEFAULTS.records, 0, 1024 ** 4),
   };
 }
 

@@ -33,7 +33,7 @@ export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 
 const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,127}$/;
 
-export type CacheName = 'responses' | 'plans' | 'documents' | 'entity_views';
+export type CacheName = 'responses' | 'plans' | 'documents' | 'entity_views' | 'records';
 
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
@@ -42,8 +42,10 @@ export interface MetricsSources {
   readonly responses?: ResponseCache | undefined;
   readonly planned?: PlannedOperations | undefined;
   readonly documents?: DocumentStore | null | undefined;
-  /** Each cache's byte budget (responses and entity views: per archive). */
+  /** Each cache's byte budget (responses, entity views and records: per archive). */
   readonly budgets: Readonly<Record<CacheName, number>>;
+  /** Look-ups of the PostgreSQL backend's record caches, over every version. */
+  readonly records?: { readonly hits: number; readonly misses: number } | undefined;
 }
 
 type Labels<L extends string> = Readonly<Record<L, string>>;
@@ -299,6 +301,7 @@ export class Metrics implements RequestMetrics {
         this.set({ cache: 'plans' }, planned?.bytes ?? 0);
         this.set({ cache: 'documents' }, documents?.bytes ?? 0);
         this.set({ cache: 'entity_views' }, planned && archive ? planned.viewBytesUsed(archive.key) : 0);
+        this.set({ cache: 'records' }, archive?.records?.bytes ?? 0);
       },
     });
     const maxBytes = new Gauge({
@@ -319,6 +322,7 @@ export class Metrics implements RequestMetrics {
           ['responses', responses?.stats],
           ['documents', documents?.stats],
           ['plans', planned && { hits: planned.stats.planned + planned.stats.bailed, misses: planned.stats.missed }],
+          ['records', sources.records],
         ];
         for (const [cache, stats] of counts) {
           if (!stats) continue;

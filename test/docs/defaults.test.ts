@@ -82,13 +82,18 @@ describe('defaults in prose', () => {
 
 describe('figures in the operations page', () => {
   it('the caches: their variables, defaults adding up to the ceiling, the rank cache', () => {
-    const total = Object.values(CACHE_DEFAULTS).reduce((a, b) => a + b, 0);
-    expect(flat(operations)).toContain(`ceiling of about ${total / MiB} MiB`);
+    const { records, ...inMemory } = CACHE_DEFAULTS;
+    const total = Object.values(inMemory).reduce((a, b) => a + b, 0);
+    expect(flat(operations)).toContain(
+      `ceiling of about ${total / MiB} MiB (${(total + records) / MiB} MiB over PostgreSQL)`,
+    );
+    expect(readConfig({}).database.recordCacheBytes).toBe(records);
     for (const name of [
       'RESPONSE_CACHE_MAX_BYTES',
       'ENTITY_VIEWS_MAX_BYTES',
       'DOCUMENT_CACHE_MAX_BYTES',
       'PLAN_CACHE_MAX_BYTES',
+      'DATABASE_CACHE_MAX_BYTES',
     ]) {
       expect(operations).toMatch(new RegExp(`^\\| [a-z ]+\\| \`${name}\``, 'm'));
     }

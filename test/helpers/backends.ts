@@ -15,6 +15,7 @@ import { createPool } from '../../src/pg/client.js';
 import { PgFollower } from '../../src/pg/follower.js';
 import { syncFolder } from '../../src/pg/sync.js';
 import type { RunningServer } from '../../src/server/app.js';
+import { readConfig } from '../../src/server/config.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 import { startTestServer, type TestServerOptions } from './server.js';
 
@@ -85,7 +86,7 @@ export async function startBackendServer(kind: BackendKind, options: TestServerO
   const db = await syncedDatabase(options.dataDir);
   const server = await startTestServer({
     ...options,
-    config: { ...options.config, database: { url: db.url, poolMax: 4, statementTimeoutMs: 5000, pollMs: 1000 } },
+    config: { ...options.config, database: { ...readConfig({}).database, url: db.url, poolMax: 4 } },
   });
   return {
     server,

@@ -207,7 +207,7 @@ describe('operation names as labels', () => {
   it('keeps the first 100 names, counts later ones as `other`, and unnamed operations as ""', async () => {
     const metrics = new Metrics({
       backend: () => null,
-      budgets: { responses: 0, plans: 0, documents: 0, entity_views: 0 },
+      budgets: { responses: 0, plans: 0, documents: 0, entity_views: 0, records: 0 },
     });
     for (let i = 0; i < 150; i++) metrics.record('/graphql', 200, { path: 'apollo', operationName: `Op${i}` }, 0.001);
     metrics.record('/graphql', 200, { path: 'apollo', operationName: null }, 0.001);

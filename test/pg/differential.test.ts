@@ -24,6 +24,9 @@ let dir: string;
 let archive: Archive;
 let db: TestDatabase;
 let follower: PgFollower;
+/** The same database, searched each of the two ways (walking the archive order, or from the GIN index). */
+let walking: PgFollower;
+let indexed: PgFollower;
 const apollo = createApollo({
   production: false,
   limits: { maxDepth: 20, maxAliases: 100, maxDirectives: 50, maxTokens: 100_000, maxCost: 1e12 },
@@ -39,7 +42,8 @@ beforeAll(async () => {
   fixtures.cleanup();
   archive = await loadArchive(dir);
   db = await syncedDatabase(dir);
-  follower = new PgFollower(db.url, { pool: { max: 2 } });
+  // With a small record cache: later runs read records earlier ones kept, and evictions happen.
+  follower = new PgFollower(db.url, { pool: { max: 2 }, recordBytes: 256 * 1024 });
   follower.pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
@@ -48,12 +52,18 @@ beforeAll(async () => {
     };
   });
   await follower.start();
+  walking = new PgFollower(db.url, { pool: { max: 2 }, searchPath: 'walk' });
+  indexed = new PgFollower(db.url, { pool: { max: 2 }, searchPath: 'index' });
+  await walking.start();
+  await indexed.start();
   await apollo.start();
 }, 120_000);
 
 afterAll(async () => {
   await apollo.stop();
   await follower?.stop();
+  await walking?.stop();
+  await indexed?.stop();
   await db?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -69,10 +79,14 @@ async function run(backend: ArchiveBackend, query: string, variables: Record<str
   }
 }
 
-async function same(query: string, variables: Record<string, unknown>): Promise<void> {
+async function same(
+  query: string,
+  variables: Record<string, unknown>,
+  followers: readonly PgFollower[] = [follower],
+): Promise<void> {
   const expected = await run(memorySource(archive), query, variables);
-  const actual = await run(follower.backend!, query, variables);
-  expect(actual, JSON.stringify(variables)).toEqual(expected);
+  for (const f of followers)
+    expect(await run(f.backend!, query, variables), JSON.stringify(variables)).toEqual(expected);
 }
 
 const TIMECODE = '{ smpte seconds }';
@@ -245,6 +259,7 @@ describe('PostgreSQL answers as the in-memory archive does', () => {
             `query($q: String!, $f: SearchFilter, $first: Int) { search(query: $q, filter: $f, first: $first) {
               ${PAGE} totalCountIsExact edges { cursor score snippet highlights { start end } node { id text } } } }`,
             { q, f, first },
+            [walking, indexed],
           );
         },
       ),

@@ -12,7 +12,8 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 const [url, caches = 'on'] = process.argv.slice(2);
 if (!url) throw new Error('usage: replica-memory-probe.ts DATABASE_URL [on|off]');
-const off = caches === 'off' ? { RESPONSE_CACHE_MAX_BYTES: '0', ENTITY_VIEWS_MAX_BYTES: '0' } : {};
+const off =
+  caches === 'off' ? { RESPONSE_CACHE_MAX_BYTES: '0', ENTITY_VIEWS_MAX_BYTES: '0', DATABASE_CACHE_MAX_BYTES: '0' } : {};
 
 const server = await startServer(
   { ...readConfig({ DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', ...off }) },

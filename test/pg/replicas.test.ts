@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import type { RunningServer } from '../../src/server/app.js';
-import type { DatabaseConfig } from '../../src/server/config.js';
+import { readConfig, type DatabaseConfig } from '../../src/server/config.js';
 import { syncedDatabase } from '../helpers/backends.js';
 import { makeCorpus } from '../helpers/corpus.js';
 import { repoPath } from '../helpers/paths.js';
@@ -30,7 +30,7 @@ const FILE = path.join('the-good-thing', `${SEGMENT}.md`);
 async function replica(url: string, database: Partial<DatabaseConfig> = {}): Promise<RunningServer> {
   const server = await startTestServer({
     dataDir: '/nonexistent',
-    config: { database: { url, poolMax: 4, statementTimeoutMs: 5000, pollMs: 1000, ...database } },
+    config: { database: { ...readConfig({}).database, url, poolMax: 4, ...database } },
   });
   cleanups.push(() => server.stop());
   return server;
