@@ -138,6 +138,8 @@ describe('client errors over HTTP', () => {
       const ok = socket.write(`${chunk.length.toString(16)}\r\n`) && socket.write(chunk) && socket.write('\r\n');
       sent += chunk.length;
       if (!ok) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closed]);
+      // Let the answer be read as it arrives: unread, a reset that follows the server's close would discard it.
+      else await new Promise((resolve) => setImmediate(resolve));
     }
     await closed;
     expect(received).toMatch(/^HTTP\/1\.1 413/);
