@@ -1,6 +1,9 @@
 /** Writing answers: plain JSON for the server's own routes, GraphQL errors for refusals of GraphQL requests. */
 import type http from 'node:http';
 
+/** How long a connection refused with `close` stays open for the client to read the answer, in ms. */
+export const LINGER_MS = 500;
+
 /**
  * Sends a JSON answer with its length. When `close` is set the connection closes once the answer is out: the
  * request's body was left unread, and reading it to the end is what a client past a limit wants the server to do.
@@ -22,8 +25,15 @@ export function sendJson(
   };
   if (options.close) {
     headers.connection = 'close';
-    // Once the answer is written, drop the connection instead of reading (and discarding) the rest of the body.
-    res.once('finish', () => res.req.socket?.destroy());
+    const socket = res.req.socket;
+    if (socket) {
+      // A lingering close (nginx's lingering_close): the answer goes out with a FIN, the rest of the body is not
+      // read (the request is paused, so the client's writes stall), and the socket is dropped a moment later.
+      // Dropped at once, with the client's data unread, it would be reset, and a reset can discard the answer
+      // before the client reads it.
+      socket.destroySoon = () => void socket.end();
+      res.once('finish', () => setTimeout(() => socket.destroy(), LINGER_MS).unref());
+    }
   }
   res.writeHead(status, headers);
   res.end(text);
