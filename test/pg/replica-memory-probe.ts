@@ -1,5 +1,6 @@
 /**
- * A replica's memory after serving the whole archive, for test/pg/replica-memory.test.ts. Run with
+ * A replica's memory after serving the whole archive, for test/pg/replica-memory.test.ts. The requests come from a
+ * child process (test/pg/replica-memory-load.ts). Run with
  * `node --expose-gc --import tsx test/pg/replica-memory-probe.ts DATABASE_URL [on|off]`: starts the server on the
  * database (response cache, entity views and record cache at their default budgets, or off), makes the same number
  * of requests whatever the archive (a segment by id, and 100 turns by `_entities`, 600 times each, covering the
@@ -20,57 +21,24 @@ const server = await startServer(
   { ...readConfig({ DATABASE_URL: url, PORT: '0', HOST: '127.0.0.1', ...off }) },
   { logger: createLogger('silent') },
 );
-const post = async (query: string, variables: Record<string, unknown> = {}) => {
-  const response = await fetch(server.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 500));
-  return body.data;
+// The requests come from another process: what this one holds is the replica's alone. (Asynchronously: this
+// process must go on serving them.)
+const { execFile } = await import('node:child_process');
+const { promisify } = await import('node:util');
+const load = new URL('./replica-memory-load.ts', import.meta.url).pathname;
+const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', load, server.url], {
+  maxBuffer: 1024 * 1024,
+});
+const counts = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+  segments: number;
+  turns: number;
+  distinctSegments: number;
+  distinctTurns: number;
 };
 
-// Every id first (a page of 100 segments at a time), then the same number of requests for either archive, so
-// that only the archive's size differs: each segment by id, and every turn by `_entities` in batches of 100.
-let after: string | null = null;
-const segmentIds: string[] = [];
-const turnIds: string[] = [];
-do {
-  const page = await post(
-    `query($after: String) { segments(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
-      nodes { id turns { id } } } }`,
-    { after },
-  );
-  for (const s of page.segments.nodes as { id: string; turns: { id: string }[] }[]) {
-    segmentIds.push(s.id);
-    for (const t of s.turns) turnIds.push(t.id);
-  }
-  after = page.segments.pageInfo.hasNextPage ? page.segments.pageInfo.endCursor : null;
-} while (after);
-const REQUESTS = 600;
-let segments = 0;
-let turns = 0;
-for (let i = 0; i < REQUESTS; i++) {
-  const id = segmentIds[i % segmentIds.length];
-  const found = await post('query($id: ID!) { segment(id: $id) { id title speakers { name } turns { id text } } }', {
-    id,
-  });
-  if (found.segment) segments++;
-  const r = Array.from({ length: 100 }, (_, k) => ({
-    __typename: 'Turn',
-    id: turnIds[(i * 100 + k) % turnIds.length],
-  }));
-  const entities = await post(
-    'query($r: [_Any!]!) { _entities(representations: $r) { ... on Turn { id text speaker { name } } } }',
-    { r },
-  );
-  turns += entities._entities.filter((t: unknown) => t !== null).length;
-}
-for (const q of ['the', 'and the', '"and the"', 'kubernetes database', 'we']) {
-  await post('query($q: String!) { search(query: $q, first: 50) { totalCount nodes { id text } } }', { q });
-}
-
+// Collected, then idle for a moment so the engine can hand freed pages back (its memory reducer runs when idle).
+gc();
+await new Promise((resolve) => setTimeout(resolve, 1500));
 gc();
 gc();
 const { rss, heapUsed, external } = process.memoryUsage();
@@ -79,10 +47,7 @@ console.log(
     rss,
     heapUsed,
     external,
-    segments,
-    turns,
-    distinctSegments: segmentIds.length,
-    distinctTurns: turnIds.length,
+    ...counts,
   }),
 );
 await server.stop();
