@@ -41,11 +41,12 @@ gc();
 await new Promise((resolve) => setTimeout(resolve, 1500));
 gc();
 gc();
-const { rss, heapUsed, external } = process.memoryUsage();
+const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
 console.log(
   JSON.stringify({
     rss,
     heapUsed,
+    heapTotal,
     external,
     ...counts,
   }),
