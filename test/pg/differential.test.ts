@@ -234,7 +234,15 @@ describe('PostgreSQL answers as the in-memory archive does', () => {
         fc.oneof(
           { weight: 4, arbitrary: word },
           { weight: 2, arbitrary: phrase },
-          fc.constantFrom('the', '"and the"', 'zzzqx'),
+          fc.constantFrom(
+            'the',
+            '"and the"',
+            'zzzqx',
+            "o'brien's",
+            "back\\slash 'quote'",
+            'Ünïcödé STRASSE straße',
+            '"it\'s the"',
+          ),
         ),
         {
           minLength: 1,
@@ -275,7 +283,11 @@ describe('PostgreSQL answers as the in-memory archive does', () => {
       some(archive.segments).map((s) => ({ __typename: 'Segment', id: s.id })),
       fc.nat({ max: archive.turns.length - 1 }).map((p) => ({ __typename: 'Turn', id: archive.turns.at(p)!.id })),
       some(archive.speakers).map((s) => ({ __typename: 'Speaker', id: s.id })),
-      some(['Series', 'Episode', 'Segment', 'Turn', 'Speaker']).map((t) => ({ __typename: t, id: 'nope' })),
+      some(['Series', 'Episode', 'Segment', 'Turn', 'Speaker']).chain((t) =>
+        fc
+          .oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.constant("it's \\ 'quoted'"))
+          .map((id) => ({ __typename: t, id })),
+      ),
       fc.constantFrom(
         { __typename: 'Turn' },
         { __typename: 'Nope', id: 'x' },
