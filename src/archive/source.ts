@@ -9,66 +9,18 @@
 import type { SearchQuery } from '../search/query.js';
 import type { EpisodeFilter, SearchFilter, SegmentFilter } from './query.js';
 import { filterEpisodes, filterSegments, searchScope } from './query.js';
-import type { Archive, ArchiveStats, Timecode } from './types.js';
+import type {
+  Archive,
+  ArchiveStats,
+  EpisodeFields,
+  SegmentFields,
+  SeriesFields,
+  SpeakerFields,
+  Timecode,
+  TurnFields,
+} from './types.js';
 
 export type Maybe<T> = T | Promise<T>;
-
-/** Fields every backend's records have (the GraphQL mappers). Relations are the source's to answer. */
-export interface SeriesFields {
-  readonly __typename: 'Series';
-  readonly id: string;
-  readonly title: string;
-}
-
-export interface EpisodeFields {
-  readonly __typename: 'Episode';
-  readonly id: string;
-  readonly number: number;
-  readonly start: Timecode;
-  readonly end: Timecode;
-  readonly durationSeconds: number;
-  readonly topics: readonly string[];
-  readonly wordCount: number;
-}
-
-export interface SegmentFields {
-  readonly __typename: 'Segment';
-  readonly id: string;
-  readonly file: string;
-  readonly title: string;
-  readonly chunk: number;
-  readonly description: string | null;
-  readonly summary: string | null;
-  readonly fps: number;
-  readonly start: Timecode;
-  readonly end: Timecode;
-  readonly durationSeconds: number;
-  readonly topics: readonly string[];
-  readonly tags: readonly string[];
-  readonly topicTags: readonly string[];
-  readonly entities: readonly string[];
-  readonly mentions: readonly string[];
-  readonly wordCount: number;
-}
-
-export interface TurnFields {
-  readonly __typename: 'Turn';
-  readonly id: string;
-  readonly number: number;
-  readonly start: Timecode;
-  readonly end: Timecode;
-  readonly durationSeconds: number;
-  readonly text: string;
-  readonly wordCount: number;
-}
-
-export interface SpeakerFields {
-  readonly __typename: 'Speaker';
-  readonly id: string;
-  readonly name: string;
-  readonly wordCount: number;
-  readonly talkTimeSeconds: number;
-}
 
 /** A list read a page at a time: how long it is, and a slice of it. */
 export interface Listing<T> {

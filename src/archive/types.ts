@@ -11,6 +11,65 @@ import type { SearchIndex } from '../search/index.js';
 
 export type { Timecode };
 
+/** Fields every backend's records have (the GraphQL mappers). Relations are the source's to answer. */
+export interface SeriesFields {
+  readonly __typename: 'Series';
+  readonly id: string;
+  /** The first spelling met in load order. */
+  readonly title: string;
+}
+
+export interface EpisodeFields {
+  readonly __typename: 'Episode';
+  /** `<series id>-ep<number>`. */
+  readonly id: string;
+  readonly number: number;
+  readonly start: Timecode;
+  readonly end: Timecode;
+  readonly durationSeconds: number;
+  /** Distinct topics across segments (case-insensitive, first spelling). */
+  readonly topics: readonly string[];
+  readonly wordCount: number;
+}
+
+export interface SegmentFields extends SegmentKeywords {
+  readonly __typename: 'Segment';
+  readonly id: string;
+  /** Path of the source file, relative to the data folder. */
+  readonly file: string;
+  readonly title: string;
+  readonly chunk: number;
+  readonly description: string | null;
+  readonly summary: string | null;
+  readonly fps: number;
+  readonly start: Timecode;
+  readonly end: Timecode;
+  readonly durationSeconds: number;
+  readonly wordCount: number;
+}
+
+export interface TurnFields {
+  readonly __typename: 'Turn';
+  /** `<segment id>#<number>`. */
+  readonly id: string;
+  /** 1-based within the segment. */
+  readonly number: number;
+  readonly start: Timecode;
+  readonly end: Timecode;
+  readonly durationSeconds: number;
+  readonly text: string;
+  readonly wordCount: number;
+}
+
+export interface SpeakerFields {
+  readonly __typename: 'Speaker';
+  readonly id: string;
+  /** The first spelling met in load order. */
+  readonly name: string;
+  readonly wordCount: number;
+  readonly talkTimeSeconds: number;
+}
+
 /**
  * A read-only list of turns that makes each record when asked: an episode's, a segment's or a speaker's turns,
  * without an array of objects behind it.
@@ -24,25 +83,18 @@ export interface TurnList extends Iterable<TurnRecord> {
   find(predicate: (turn: TurnRecord) => boolean): TurnRecord | undefined;
 }
 
-export interface SeriesRecord {
-  /**
-   * The GraphQL type, set when the record is made (on every record type): Apollo's `_entities` resolver would
-   * otherwise define it on each record it returns, reshaping records one by one and slowing every later read.
-   */
-  readonly __typename: 'Series';
-  readonly id: string;
-  /** The first spelling met in load order. */
-  readonly title: string;
+/**
+ * The in-memory archive's records: the fields every backend has, and the relations as fields. `__typename` is set
+ * when a record is made (on every record type): Apollo's `_entities` resolver would otherwise define it on each
+ * record it returns, reshaping records one by one and slowing every later read.
+ */
+export interface SeriesRecord extends SeriesFields {
   /** By number. */
   readonly episodes: readonly EpisodeRecord[];
 }
 
-export interface EpisodeRecord {
-  readonly __typename: 'Episode';
-  /** `<series id>-ep<number>`. */
-  readonly id: string;
+export interface EpisodeRecord extends EpisodeFields {
   readonly series: SeriesRecord;
-  readonly number: number;
   /** By chunk. */
   readonly segments: readonly SegmentRecord[];
   /** Every turn of every segment, in segment then turn order. */
@@ -51,34 +103,15 @@ export interface EpisodeRecord {
   readonly firstTurn: number;
   /** Distinct turn speakers, in order of first turn. */
   readonly speakers: readonly SpeakerRecord[];
-  readonly start: Timecode;
-  readonly end: Timecode;
-  readonly durationSeconds: number;
-  /** Distinct topics across segments (case-insensitive, first spelling). */
-  readonly topics: readonly string[];
-  readonly wordCount: number;
 }
 
-export interface SegmentRecord extends SegmentKeywords {
-  readonly __typename: 'Segment';
-  readonly id: string;
-  /** Path of the source file, relative to the data folder. */
-  readonly file: string;
-  readonly title: string;
+export interface SegmentRecord extends SegmentFields {
   readonly episode: EpisodeRecord;
-  readonly chunk: number;
   /** Position in `episode.segments`. */
   readonly index: number;
-  readonly description: string | null;
-  readonly summary: string | null;
-  readonly fps: number;
-  readonly start: Timecode;
-  readonly end: Timecode;
-  readonly durationSeconds: number;
   readonly speakers: readonly SpeakerRecord[];
   readonly participants: readonly SpeakerRecord[];
   readonly turns: TurnList;
-  readonly wordCount: number;
   /** Position of the segment's first turn in the archive. */
   readonly firstTurn: number;
   /** The segment's turns in columns, and their texts. */
@@ -87,38 +120,22 @@ export interface SegmentRecord extends SegmentKeywords {
   readonly turnSpeakers: readonly SpeakerRecord[];
 }
 
-export interface TurnRecord {
-  readonly __typename: 'Turn';
-  /** `<segment id>#<number>`. */
-  readonly id: string;
-  /** 1-based within the segment. */
-  readonly number: number;
+export interface TurnRecord extends TurnFields {
   readonly segment: SegmentRecord;
   readonly speaker: SpeakerRecord;
-  readonly start: Timecode;
-  readonly end: Timecode;
-  readonly durationSeconds: number;
-  readonly text: string;
-  readonly wordCount: number;
   /** Position in `segment.episode.turns`, for previous/next. */
   readonly episodeIndex: number;
   /** Position in `archive.turns`. */
   readonly position: number;
 }
 
-export interface SpeakerRecord {
-  readonly __typename: 'Speaker';
-  readonly id: string;
-  /** The first spelling met in load order. */
-  readonly name: string;
+export interface SpeakerRecord extends SpeakerFields {
   /** Position in `archive.speakers` (by id). */
   readonly index: number;
   /** Where the speaker has at least one turn, in archive order. */
   readonly episodes: readonly EpisodeRecord[];
   readonly segments: readonly SegmentRecord[];
   readonly turns: TurnList;
-  readonly wordCount: number;
-  readonly talkTimeSeconds: number;
 }
 
 /** Counts for `/health` and logs. */
