@@ -31,6 +31,27 @@ export function turnId(segmentId: string, number: number): string {
   return `${segmentId}#${number}`;
 }
 
+/**
+ * A turn id's segment and number, as `turnId` writes them (no sign, no leading zero, at most 9 digits); null when
+ * the value cannot be a turn id. Read by hand: this runs for every representation of every router batch.
+ *
+ * @example
+ * parseTurnId('ep3#12') // { segment: 'ep3', number: 12 }
+ * parseTurnId('ep3#012') // null
+ */
+export function parseTurnId(id: unknown): { segment: string; number: number } | null {
+  if (typeof id !== 'string') return null;
+  const hash = id.lastIndexOf('#');
+  if (hash === -1 || hash === id.length - 1 || id.length - hash > 10) return null;
+  let n = 0;
+  for (let i = hash + 1; i < id.length; i++) {
+    const d = id.charCodeAt(i) - 48;
+    if (d < 0 || d > 9 || (d === 0 && i === hash + 1)) return null;
+    n = n * 10 + d;
+  }
+  return { segment: id.slice(0, hash), number: n };
+}
+
 export interface BuildOptions {
   /** Diagnostics to report beside the files' own (files still served from their last good version). */
   readonly extraDiagnostics?: readonly Diagnostic[];
@@ -197,18 +218,10 @@ export async function buildArchive(results: readonly CompactResult[], options: B
   const segmentById = new Map(segments.map((s) => [s.id, s as SegmentRecord]));
   const turnById: ById<TurnRecord> = {
     get(id) {
-      // `<segment id>#<n>`: the segment, then the n-th of its turns (n written as the API writes it: no sign, no
-      // leading zero). Read by hand: this runs for every representation of every router batch.
-      if (typeof id !== 'string') return undefined;
-      const hash = id.lastIndexOf('#');
-      if (hash === -1 || hash === id.length - 1 || id.length - hash > 10) return undefined;
-      let n = 0;
-      for (let i = hash + 1; i < id.length; i++) {
-        const d = id.charCodeAt(i) - 48;
-        if (d < 0 || d > 9 || (d === 0 && i === hash + 1)) return undefined;
-        n = n * 10 + d;
-      }
-      const segment = segmentById.get(id.slice(0, hash));
+      const key = parseTurnId(id);
+      if (!key) return undefined;
+      const segment = segmentById.get(key.segment);
+      const n = key.number;
       if (!segment || n > segment.compact.count) return undefined;
       return turnAt(store, segment.firstTurn + n - 1);
     },

@@ -13,10 +13,11 @@ export {
   type ReadOptions,
 } from './files.js';
 export { watchArchive, type Reloadable, type Watcher, type WatchOptions } from './watch.js';
-export { episodeId, turnId } from './build.js';
+export { episodeId, parseTurnId, turnId } from './build.js';
 export {
   filterEpisodes,
   filterSegments,
+  given,
   searchScope,
   type EpisodeFilter,
   type SearchFilter,

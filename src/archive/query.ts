@@ -17,7 +17,8 @@ export interface SegmentFilter {
   readonly mention?: string | null;
 }
 
-const given = (value: string | null | undefined): value is string => value !== null && value !== undefined;
+/** Whether a filter field is set (GraphQL gives absent fields as undefined, explicit nulls as null). */
+export const given = (value: string | null | undefined): value is string => value !== null && value !== undefined;
 
 /**
  * Episodes matching every given field, by series title then number.

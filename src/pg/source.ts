@@ -20,6 +20,8 @@ import { LRUCache } from 'lru-cache';
 
 import {
   ArchiveUnavailableError,
+  given,
+  parseTurnId,
   type ArchiveBackend,
   type ArchiveStats,
   type EpisodeFields,
@@ -216,17 +218,6 @@ const speaker = (r: Row): PgSpeaker => ({
   talkTimeSeconds: r.talk_time_seconds,
   turnCount: r.turn_count,
 });
-
-/**
- * A turn id's segment and number, read as the in-memory archive reads it (`<segment id>#<n>`, n written as the API
- * writes it: no sign, no leading zero); null when it cannot name a turn.
- */
-export function parseTurnId(id: string): { segment: string; number: number } | null {
-  if (typeof id !== 'string') return null;
-  const hash = id.lastIndexOf('#');
-  if (hash <= 0 || !/^[1-9][0-9]{0,8}$/.test(id.slice(hash + 1))) return null;
-  return { segment: id.slice(0, hash), number: Number(id.slice(hash + 1)) };
-}
 
 /** A `tsquery` of our folded words: every term, and each phrase as consecutive words. Lexemes are quoted. */
 export function toTsquery(query: SearchQuery): string {
@@ -807,8 +798,6 @@ class PgRequest implements Source {
     return (await this.many(loader, ids)).filter((r): r is Awaited<T> => r !== null) as T[];
   }
 }
-
-const given = (value: string | null | undefined): value is string => value !== null && value !== undefined;
 
 /** A record this source made, given back by the GraphQL layer. */
 type PgRecord<T> = T extends SeriesFields
