@@ -10,28 +10,37 @@
  *   afterAll(() => server.close());
  * });
  */
+import { afterAll, beforeAll } from 'vitest';
+
 import { loadArchive, memorySource, type ArchiveBackend } from '../../src/archive/index.js';
 import { createPool } from '../../src/pg/client.js';
 import { PgFollower } from '../../src/pg/follower.js';
-import { syncFolder } from '../../src/pg/sync.js';
+import { syncFolder, type SyncReport } from '../../src/pg/sync.js';
 import type { RunningServer } from '../../src/server/app.js';
 import { readConfig } from '../../src/server/config.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
+import { makeCorpus, type Corpus } from './corpus.js';
 import { startTestServer, type TestServerOptions } from './server.js';
 
 export const BACKENDS = ['memory', 'postgres'] as const;
 export type BackendKind = (typeof BACKENDS)[number];
 
-/** A fresh database (in the run's cluster, or `adminUrl`'s) holding exactly `dataDir`'s valid transcripts. */
-export async function syncedDatabase(dataDir: string, adminUrl?: string): Promise<TestDatabase> {
-  const db = await createTestDatabase(adminUrl);
-  const pool = createPool(db.url, { max: 2, statementTimeoutMs: 0 });
+/** Syncs `dataDir` into the database at `url` (as `npm run sync` does); throws when nothing was committed. */
+export async function syncInto(url: string, dataDir: string): Promise<SyncReport> {
+  const pool = createPool(url, { max: 1, statementTimeoutMs: 0 });
   try {
     const result = await syncFolder(pool, dataDir);
     if (!result.ok) throw new Error(`sync failed: ${result.reason}: ${result.message}`);
+    return result;
   } finally {
     await pool.end();
   }
+}
+
+/** A fresh database (in the run's cluster, or `adminUrl`'s) holding exactly `dataDir`'s valid transcripts. */
+export async function syncedDatabase(dataDir: string, adminUrl?: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(adminUrl);
+  await syncInto(db.url, dataDir);
   return db;
 }
 
@@ -93,14 +102,7 @@ export async function startBackendServer(kind: BackendKind, options: TestServerO
     database: db,
     update: async () => {
       const before = server.backend();
-      const pool = createPool(db.url, { max: 1, statementTimeoutMs: 0 });
-      try {
-        const result = await syncFolder(pool, options.dataDir);
-        if (!result.ok) throw new Error(`sync failed: ${result.reason}: ${result.message}`);
-        if (result.changed === false) return;
-      } finally {
-        await pool.end();
-      }
+      if (!(await syncInto(db.url, options.dataDir)).changed) return;
       const deadline = Date.now() + 5000;
       while (server.backend() === before) {
         if (Date.now() > deadline) throw new Error('the server did not follow the sync within 5 s');
@@ -111,5 +113,50 @@ export async function startBackendServer(kind: BackendKind, options: TestServerO
       await server.stop();
       await db.drop();
     },
+  };
+}
+
+/** The fixture corpus served over one backend for a suite, and what the suite reads of it. */
+export interface ServedCorpus {
+  readonly corpus: Corpus;
+  readonly server: RunningServer;
+  /** The server's root, e.g. `http://127.0.0.1:54321`. */
+  readonly base: string;
+  /** Brings the corpus folder's changes to the server (BackendServer.update). */
+  update(): Promise<void>;
+}
+
+/**
+ * Inside a `describe`: the fixture corpus (makeCorpus) served over `kind` for the suite's tests, started before them
+ * and stopped, with its database and folder, after them. Read its fields in tests (they are set by then).
+ *
+ * @example
+ * describe.each(BACKENDS)('over %s', (kind) => {
+ *   const served = serveCorpus(kind);
+ *   it('answers', async () => expect((await gql(served.server.url, '{ allSeries { id } }')).status).toBe(200));
+ * });
+ */
+export function serveCorpus(kind: BackendKind): ServedCorpus {
+  let corpus: Corpus | undefined;
+  let running: BackendServer | undefined;
+  beforeAll(async () => {
+    corpus = makeCorpus();
+    running = await startBackendServer(kind, { dataDir: corpus.dir });
+  });
+  afterAll(async () => {
+    await running?.close();
+    corpus?.cleanup();
+  });
+  return {
+    get corpus() {
+      return corpus!;
+    },
+    get server() {
+      return running!.server;
+    },
+    get base() {
+      return running!.server.url.replace(/\/graphql$/, '');
+    },
+    update: () => running!.update(),
   };
 }

@@ -1,13 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { ifNoneMatchHits } from '../../src/server/downloads.js';
 import { transcript } from '../helpers/archive.js';
-import type { RunningServer } from '../../src/server/app.js';
-import { BACKENDS, startBackendServer, type BackendServer } from '../helpers/backends.js';
-import { makeCorpus, type Corpus } from '../helpers/corpus.js';
+import { BACKENDS, serveCorpus } from '../helpers/backends.js';
+import { makeCorpus } from '../helpers/corpus.js';
 import { startTestServer } from '../helpers/server.js';
 
 const EPISODE = 'the-good-thing-ep3';
@@ -21,23 +20,10 @@ const DOWNLOADS = [
 
 // One suite, both backends: the in-memory archive and PostgreSQL holding the same folder.
 describe.each(BACKENDS)('over %s', (kind) => {
-  let corpus: Corpus;
-  let running: BackendServer;
-  let server: RunningServer;
-  let base: string;
-  beforeAll(async () => {
-    corpus = makeCorpus();
-    running = await startBackendServer(kind, { dataDir: corpus.dir });
-    server = running.server;
-    base = server.url.replace(/\/graphql$/, '');
-  });
-  afterAll(async () => {
-    await running.close();
-    corpus.cleanup();
-  });
+  const served = serveCorpus(kind);
 
   const get = (file: string, headers: Record<string, string> = {}, method = 'GET') =>
-    fetch(`${base}/${file}`, { method, headers });
+    fetch(`${served.base}/${file}`, { method, headers });
 
   describe('downloads: HTTP caching', () => {
     it('sends a strong ETag and Cache-Control; If-None-Match with it answers 304, no body, the same ETag', async () => {
@@ -108,19 +94,19 @@ describe.each(BACKENDS)('over %s', (kind) => {
       const before = await etags(EPISODE);
       // Another episode changes: this one's downloads are the same bytes, so the same tags.
       writeFileSync(
-        path.join(corpus.dir, 'elsewhere.md'),
+        path.join(served.corpus.dir, 'elsewhere.md'),
         transcript({ series: 'Elsewhere', episode: 1, chunk: 1 }, [['00:00:01:00', '00:00:02:00', 'Ana', 'Hello.']]),
       );
-      await running.update();
-      expect(server.backend()!.stats.episodes).toBe(5);
+      await served.update();
+      expect(served.server.backend()!.stats.episodes).toBe(5);
       expect(await etags(EPISODE)).toEqual(before);
       // A turn's text changes: the transcripts change, the chapters (titles and times) do not.
-      const file = path.join(corpus.dir, 'the-good-thing', 'ep03-06-cosmo-boring-tech-architecture.md');
+      const file = path.join(served.corpus.dir, 'the-good-thing', 'ep03-06-cosmo-boring-tech-architecture.md');
       writeFileSync(
         file,
         readFileSync(file, 'utf8').replace("It's extremely boring.", "It's extremely boring, really."),
       );
-      await running.update();
+      await served.update();
       const after = await etags(EPISODE);
       expect(after[0]).not.toBe(before[0]);
       expect(after[1]).not.toBe(before[1]);

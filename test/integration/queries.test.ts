@@ -1,29 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { BACKENDS, startBackendServer, type BackendServer } from '../helpers/backends.js';
-import { makeCorpus, type Corpus } from '../helpers/corpus.js';
-import { gql, type GraphQLResponse } from '../helpers/server.js';
+import { BACKENDS, serveCorpus } from '../helpers/backends.js';
+import { gql as post, type GraphQLResponse } from '../helpers/server.js';
 
 // One suite, both backends: the in-memory archive and PostgreSQL holding the same folder give the same answers.
 describe.each(BACKENDS)('over %s', (kind) => {
-  let corpus: Corpus;
-  let running: BackendServer;
-  let url: string;
-  beforeAll(async () => {
-    corpus = makeCorpus();
-    running = await startBackendServer(kind, { dataDir: corpus.dir });
-    url = running.server.url;
-  });
-  afterAll(async () => {
-    await running.close();
-    corpus.cleanup();
-  });
+  const served = serveCorpus(kind);
+  const gql = <T = any>(query: string, variables?: Record<string, unknown>) =>
+    post<T>(served.server.url, query, variables);
 
   const ids = (nodes: { id: string }[]) => nodes.map((n) => n.id);
 
   describe('Query over HTTP', () => {
     it('allSeries: by title, case-insensitive, with episodes by number', async () => {
-      const { status, data } = await gql(url, '{ allSeries { id title episodes { id number } } }');
+      const { status, data } = await gql('{ allSeries { id title episodes { id number } } }');
       expect(status).toBe(200);
       expect(data.allSeries).toEqual([
         { id: 'algebra-hour', title: 'álgebra hour', episodes: [{ id: 'algebra-hour-ep10', number: 10 }] },
@@ -40,13 +30,11 @@ describe.each(BACKENDS)('over %s', (kind) => {
     });
 
     it('series, episode, segment, turn and speaker by id; unknown ids are null, not errors', async () => {
-      const { data, errors } = await gql(
-        url,
-        `{ series(id: "the-good-thing") { title } episode(id: "the-good-thing-ep3") { number }
+      const { data, errors } =
+        await gql(`{ series(id: "the-good-thing") { title } episode(id: "the-good-thing-ep3") { number }
          segment(id: "e02") { title } turn(id: "e02#2") { text } speaker(id: "soren-weiss") { name }
          s2: series(id: "nope") { id } e2: episode(id: "nope") { id } g2: segment(id: "nope") { id }
-         t2: turn(id: "e02#3") { id } p2: speaker(id: "nope") { id } }`,
-      );
+         t2: turn(id: "e02#3") { id } p2: speaker(id: "nope") { id } }`);
       expect(errors).toBeUndefined();
       expect(data).toEqual({
         series: { title: 'The Good Thing' },
@@ -63,13 +51,10 @@ describe.each(BACKENDS)('over %s', (kind) => {
     });
 
     it('Episode: every field', async () => {
-      const { data } = await gql(
-        url,
-        `{ episode(id: "the-good-thing-ep3") {
+      const { data } = await gql(`{ episode(id: "the-good-thing-ep3") {
           id number series { id title } segments { id chunk } speakers { id name }
           start { smpte seconds } end { smpte seconds } durationSeconds topics wordCount
-          turns(first: 2) { totalCount nodes { id } } } }`,
-      );
+          turns(first: 2) { totalCount nodes { id } } } }`);
       expect(data.episode).toEqual({
         id: 'the-good-thing-ep3',
         number: 3,
@@ -99,14 +84,11 @@ describe.each(BACKENDS)('over %s', (kind) => {
     });
 
     it('Segment: every field, with neighbours inside the episode', async () => {
-      const { data } = await gql(
-        url,
-        `{ segment(id: "northern-lights-e01-opening") {
+      const { data } = await gql(`{ segment(id: "northern-lights-e01-opening") {
           id title chunk description summary sourcePath episode { id }
           start { smpte seconds } end { smpte seconds } durationSeconds
           speakers { id } participants { id name } topics tags topicTags entities mentions
-          turns { number speaker { id } text } wordCount previous { id } next { id } } }`,
-      );
+          turns { number speaker { id } text } wordCount previous { id } next { id } } }`);
       expect(data.segment).toEqual({
         id: 'northern-lights-e01-opening',
         title: 'Opening',
@@ -138,10 +120,7 @@ describe.each(BACKENDS)('over %s', (kind) => {
         previous: null,
         next: { id: 'e01-a-closing' },
       });
-      const title = await gql(
-        url,
-        '{ segment(id: "ep03-06-cosmo-boring-tech-architecture") { title start { smpte } } }',
-      );
+      const title = await gql('{ segment(id: "ep03-06-cosmo-boring-tech-architecture") { title start { smpte } } }');
       expect(title.data.segment).toEqual({
         title: "Cosmo's Boring Tech Architecture",
         start: { smpte: '00:21:40:13' },
@@ -149,13 +128,10 @@ describe.each(BACKENDS)('over %s', (kind) => {
     });
 
     it('Turn: every field, with neighbours across segment boundaries', async () => {
-      const { data } = await gql(
-        url,
-        `{ turn(id: "ep03-07-what-comes-next#1") {
+      const { data } = await gql(`{ turn(id: "ep03-07-what-comes-next#1") {
           id number segment { id } episode { id } speaker { id name }
           start { smpte seconds } end { smpte seconds } durationSeconds text wordCount
-          previous { id text } next { id } } }`,
-      );
+          previous { id text } next { id } } }`);
       expect(data.turn).toEqual({
         id: 'ep03-07-what-comes-next#1',
         number: 1,
@@ -170,17 +146,15 @@ describe.each(BACKENDS)('over %s', (kind) => {
         previous: { id: 'ep03-06-cosmo-boring-tech-architecture#17', text: 'And,' },
         next: { id: 'ep03-07-what-comes-next#2' },
       });
-      const first = await gql(url, '{ turn(id: "ep03-06-cosmo-boring-tech-architecture#1") { previous { id } } }');
+      const first = await gql('{ turn(id: "ep03-06-cosmo-boring-tech-architecture#1") { previous { id } } }');
       expect(first.data.turn.previous).toBeNull();
     });
 
     it('Speaker: every field', async () => {
-      const { data } = await gql(
-        url,
-        `{ speaker(id: "jens-neuse") { id name episodes { id } segments { id } turnCount wordCount talkTimeSeconds
+      const { data } =
+        await gql(`{ speaker(id: "jens-neuse") { id name episodes { id } segments { id } turnCount wordCount talkTimeSeconds
           turns(first: 1) { totalCount nodes { id } pageInfo { hasNextPage } } }
-         silent: speaker(id: "ana-maria-lopez") { turnCount } }`,
-      );
+         silent: speaker(id: "ana-maria-lopez") { turnCount } }`);
       expect(data.speaker).toEqual({
         id: 'jens-neuse',
         name: 'Jens Neuse',
@@ -195,7 +169,7 @@ describe.each(BACKENDS)('over %s', (kind) => {
     });
 
     it('speakers: by id', async () => {
-      const { data } = await gql(url, '{ speakers { totalCount nodes { id name turnCount } } }');
+      const { data } = await gql('{ speakers { totalCount nodes { id name turnCount } } }');
       expect(data.speakers.totalCount).toBe(6);
       expect(data.speakers.nodes).toEqual([
         { id: 'ana-maria-lopez', name: 'Ana María López', turnCount: 2 },
@@ -211,11 +185,11 @@ describe.each(BACKENDS)('over %s', (kind) => {
   describe('filters', () => {
     const episodes = async (filter: object) =>
       ids(
-        (await gql(url, 'query($f: EpisodeFilter) { episodes(filter: $f) { nodes { id } } }', { f: filter })).data
-          .episodes.nodes,
+        (await gql('query($f: EpisodeFilter) { episodes(filter: $f) { nodes { id } } }', { f: filter })).data.episodes
+          .nodes,
       );
     const segments = async (filter: object) => {
-      const { data } = await gql(url, 'query($f: SegmentFilter) { segments(filter: $f) { totalCount nodes { id } } }', {
+      const { data } = await gql('query($f: SegmentFilter) { segments(filter: $f) { totalCount nodes { id } } }', {
         f: filter,
       });
       expect(data.segments.totalCount).toBe(data.segments.nodes.length);
@@ -291,14 +265,14 @@ describe.each(BACKENDS)('over %s', (kind) => {
     segments(last: $last, before: $before) { pageInfo { hasPreviousPage startCursor } nodes { id } } }`;
 
     it('walks to the end with first/after and back to the start with last/before', async () => {
-      const all = ids((await gql(url, '{ segments(first: 100) { nodes { id } } }')).data.segments.nodes);
+      const all = ids((await gql('{ segments(first: 100) { nodes { id } } }')).data.segments.nodes);
       expect(all).toHaveLength(6);
 
       const forward: string[] = [];
       let after: string | null = null;
       let pages = 0;
       for (;;) {
-        const { data }: GraphQLResponse = await gql(url, PAGE, { first: 4, after });
+        const { data }: GraphQLResponse = await gql(PAGE, { first: 4, after });
         const c: Record<string, any> = data!.segments;
         expect(c.totalCount).toBe(6);
         expect(ids(c.edges.map((e: { node: { id: string } }) => e.node))).toEqual(ids(c.nodes));
@@ -317,7 +291,7 @@ describe.each(BACKENDS)('over %s', (kind) => {
       const backward: string[] = [];
       let before: string | null = null;
       for (;;) {
-        const { data }: GraphQLResponse = await gql(url, BACK, { last: 4, before });
+        const { data }: GraphQLResponse = await gql(BACK, { last: 4, before });
         backward.unshift(...ids(data.segments.nodes));
         if (!data.segments.pageInfo.hasPreviousPage) break;
         before = data.segments.pageInfo.startCursor;
@@ -327,13 +301,12 @@ describe.each(BACKENDS)('over %s', (kind) => {
 
     it('defaults to 20 and resumes from any cursor', async () => {
       const { data } = await gql(
-        url,
         '{ episode(id: "the-good-thing-ep3") { turns { nodes { id } pageInfo { endCursor hasNextPage } } } }',
       );
       expect(data.episode.turns.nodes).toHaveLength(19);
       expect(data.episode.turns.pageInfo.hasNextPage).toBe(false);
-      const middle = await gql(url, PAGE, { first: 2 });
-      const resumed = await gql(url, PAGE, { first: 1, after: middle.data.segments.edges[0].cursor });
+      const middle = await gql(PAGE, { first: 2 });
+      const resumed = await gql(PAGE, { first: 1, after: middle.data.segments.edges[0].cursor });
       expect(ids(resumed.data.segments.nodes)).toEqual(['northern-lights-e01-opening']);
     });
 
@@ -350,7 +323,7 @@ describe.each(BACKENDS)('over %s', (kind) => {
         { speaker: null },
       ],
     ])('refuses %s with BAD_USER_INPUT', async (_name, query, argumentName, expected) => {
-      const { data, errors } = await gql(url, query);
+      const { data, errors } = await gql(query);
       expect(errors).toHaveLength(1);
       expect(errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName });
       expect(data).toEqual(expected);

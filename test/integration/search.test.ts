@@ -1,26 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import type { RunningServer } from '../../src/server/app.js';
-import { BACKENDS, startBackendServer, type BackendServer } from '../helpers/backends.js';
-import { makeCorpus, type Corpus } from '../helpers/corpus.js';
+import { BACKENDS, serveCorpus } from '../helpers/backends.js';
 import { gql } from '../helpers/server.js';
 
 // One suite, both backends: the in-memory archive and PostgreSQL holding the same folder.
 describe.each(BACKENDS)('over %s', (kind) => {
-  let corpus: Corpus;
-  let running: BackendServer;
-  let server: RunningServer;
-  let base: string;
-  beforeAll(async () => {
-    corpus = makeCorpus();
-    running = await startBackendServer(kind, { dataDir: corpus.dir });
-    server = running.server;
-    base = server.url.replace(/\/graphql$/, '');
-  });
-  afterAll(async () => {
-    await running.close();
-    corpus.cleanup();
-  });
+  const served = serveCorpus(kind);
 
   const REAL = 'ep03-06-cosmo-boring-tech-architecture';
   const SEARCH = `query($q: String!, $f: SearchFilter, $first: Int, $after: String) {
@@ -33,7 +18,7 @@ describe.each(BACKENDS)('over %s', (kind) => {
 }`;
 
   async function hits(q: string, f?: object): Promise<string[]> {
-    const { data, errors } = await gql(server.url, SEARCH, { q, f, first: 100 });
+    const { data, errors } = await gql(served.server.url, SEARCH, { q, f, first: 100 });
     expect(errors).toBeUndefined();
     expect(data.search.totalCount).toBe(data.search.nodes.length);
     return data.search.nodes.map((n: { id: string }) => n.id);
@@ -79,7 +64,7 @@ describe.each(BACKENDS)('over %s', (kind) => {
       let after: string | null = null;
       let scores: number[] = [];
       for (let page = 0; ; page++) {
-        const { data } = await gql(server.url, SEARCH, { q: 'aws', first: 3, after });
+        const { data } = await gql(served.server.url, SEARCH, { q: 'aws', first: 3, after });
         const c = data.search as Record<string, any>;
         expect(c.totalCount).toBe(7);
         expect(c.pageInfo.hasPreviousPage).toBe(page > 0);
@@ -93,16 +78,19 @@ describe.each(BACKENDS)('over %s', (kind) => {
     });
 
     it('gives highlights as offsets into node.text and a snippet around the first match', async () => {
-      const { data } = await gql(server.url, SEARCH, { q: 'aws "boring tech"', first: 10 });
+      const { data } = await gql(served.server.url, SEARCH, { q: 'aws "boring tech"', first: 10 });
       expect(data.search.totalCount).toBe(0);
-      const result = await gql(server.url, SEARCH, { q: 'aws GCP', first: 10 });
+      const result = await gql(served.server.url, SEARCH, { q: 'aws GCP', first: 10 });
       for (const edge of result.data.search.edges) {
         const marked = edge.highlights.map((r: { start: number; end: number }) => edge.node.text.slice(r.start, r.end));
         expect(marked.length).toBeGreaterThanOrEqual(2);
         for (const word of marked) expect(['aws', 'gcp']).toContain(word.toLowerCase());
         expect(edge.snippet.replace(/^…|…$/g, '')).toContain(marked[0]);
       }
-      const phrase = await gql(server.url, SEARCH, { q: '"boring tech"', f: { segmentId: 'ep03-07-what-comes-next' } });
+      const phrase = await gql(served.server.url, SEARCH, {
+        q: '"boring tech"',
+        f: { segmentId: 'ep03-07-what-comes-next' },
+      });
       const edge = phrase.data.search.edges[0];
       expect(edge.highlights.map((r: { start: number; end: number }) => edge.node.text.slice(r.start, r.end))).toEqual([
         'boring',
@@ -117,7 +105,7 @@ describe.each(BACKENDS)('over %s', (kind) => {
       ['first over 100', { q: 'aws', first: 101 }, 'first'],
       ['a bad cursor', { q: 'aws', after: 'nope' }, 'after'],
     ])('refuses %s with BAD_USER_INPUT', async (_name, variables, argumentName) => {
-      const { errors } = await gql(server.url, SEARCH, variables);
+      const { errors } = await gql(served.server.url, SEARCH, variables);
       expect(errors?.map((e) => [e.extensions?.code, e.extensions?.argumentName])).toEqual([
         ['BAD_USER_INPUT', argumentName],
       ]);
@@ -127,7 +115,7 @@ describe.each(BACKENDS)('over %s', (kind) => {
   describe('transcripts, chapters and turnAt', () => {
     it('Episode.turnAt: first frame, inside, a gap between turns, a shared boundary, past the end', async () => {
       const { data } = await gql(
-        server.url,
+        served.server.url,
         `{ episode(id: "the-good-thing-ep3") {
           first: turnAt(seconds: 1300.4333333333334) { id }
           inside: turnAt(seconds: 1400) { id } # 00:23:20, inside 00:23:06:07 - 00:23:30:08
@@ -150,7 +138,7 @@ describe.each(BACKENDS)('over %s', (kind) => {
 
     it('Episode and Segment transcripts in every format, and chapters', async () => {
       const { data } = await gql(
-        server.url,
+        served.server.url,
         `{ episode(id: "the-good-thing-ep3") { text: transcript vtt: transcript(format: WEBVTT) srt: transcript(format: SRT)
            json: transcript(format: JSON) chapters }
          segment(id: "ep03-07-what-comes-next") { transcript } }`,
@@ -178,13 +166,13 @@ describe.each(BACKENDS)('over %s', (kind) => {
       ['transcripts/the-good-thing-ep3.txt', 'text/plain; charset=utf-8', /^Stefan \[21:40\]: /],
       ['chapters/the-good-thing-ep3.json', 'application/json+chapters', /^\{"version":"1\.2\.0","chapters":\[/],
     ])('GET /%s for podcast apps', async (path, contentType, body) => {
-      const response = await fetch(`${base}/${path}`);
+      const response = await fetch(`${served.base}/${path}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe(contentType);
       expect(response.headers.get('access-control-allow-origin')).toBe('*');
       const text = await response.text();
       expect(text).toMatch(body);
-      const { data } = await gql(server.url, '{ episode(id: "the-good-thing-ep3") { chapters } }');
+      const { data } = await gql(served.server.url, '{ episode(id: "the-good-thing-ep3") { chapters } }');
       if (path.startsWith('chapters')) expect(text).toBe(data.episode.chapters);
     });
 
@@ -195,7 +183,7 @@ describe.each(BACKENDS)('over %s', (kind) => {
         'chapters/the-good-thing-ep3.vtt',
         'chapters/nope.json',
       ]) {
-        expect((await fetch(`${base}/${path}`)).status, path).toBe(404);
+        expect((await fetch(`${served.base}/${path}`)).status, path).toBe(404);
       }
     });
   });

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import type { RunningServer } from '../../src/server/app.js';
 import { readConfig, type DatabaseConfig } from '../../src/server/config.js';
-import { syncedDatabase } from '../helpers/backends.js';
+import { syncedDatabase, syncInto } from '../helpers/backends.js';
 import { makeCorpus } from '../helpers/corpus.js';
 import { repoPath } from '../helpers/paths.js';
 import { createTestDatabase, startCluster } from '../helpers/postgres.js';
@@ -186,11 +186,7 @@ describe('a database not there yet', () => {
     expect((await health(server)).body.status).toBe('starting');
     const corpus = makeCorpus();
     cleanups.push(() => corpus.cleanup());
-    const { syncFolder } = await import('../../src/pg/sync.js');
-    const { createPool } = await import('../../src/pg/client.js');
-    const pool = createPool(db.url, { max: 1, statementTimeoutMs: 0 });
-    expect((await syncFolder(pool, corpus.dir)).ok).toBe(true);
-    await pool.end();
+    await syncInto(db.url, corpus.dir);
     await until('serving', async () => (await health(server)).status === 200);
     expect((await health(server)).body).toMatchObject({ status: 'ok', series: 3, errors: 0 });
   });
