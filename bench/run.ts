@@ -218,6 +218,14 @@ async function cannon(url: string, load: Load): Promise<LoadResult> {
 
 const body = (query: string, variables?: object) => JSON.stringify({ query, variables });
 
+/** The operations the serving runs of both backends send: a segment with its turns, and turns by `_entities`. */
+const SEGMENT = `query($id: ID!) { segment(id: $id) { id title start { smpte seconds } speakers { id name }
+  turns { id number text start { smpte seconds } end { seconds } speaker { id name } } } }`;
+const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Turn { id text start { seconds } speaker { name } } } }`;
+/** Segments of ~20 turns: the serving runs' segment queries ask for these. */
+const servingSegments = (archive: Archive) =>
+  archive.segments.filter((s) => s.turns.length >= 18 && s.turns.length <= 22);
+
 /** The anchors, (a) and (b), measured one after the other. */
 async function anchors(): Promise<[LoadResult, LoadResult]> {
   const plain = await startProcess(here('./servers/plain.ts'));
@@ -242,13 +250,10 @@ async function serving(archive: Archive, dataDir: string): Promise<void> {
   progress('serving: anchors (a) and (b), before');
   const [a1, b1] = await anchors();
   const rand = random(3);
-  const segments = archive.segments.filter((s) => s.turns.length >= 18 && s.turns.length <= 22);
+  const segments = servingSegments(archive);
   const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
-  const SEGMENT = `query($id: ID!) { segment(id: $id) { id title start { smpte seconds } speakers { id name }
-    turns { id number text start { smpte seconds } end { seconds } speaker { id name } } } }`;
   const EPISODES = `query($after: String) { episodes(first: 20, after: $after) { totalCount pageInfo { endCursor hasNextPage }
     nodes { id number series { title } start { smpte } durationSeconds speakers { name } } } }`;
-  const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Turn { id text start { seconds } speaker { name } } } }`;
   const SEARCH = `query($q: String!) { search(query: $q, first: 10) { totalCount edges { score snippet node { id } } } }`;
   const vocabulary = archive.turns
     .slice(0, 2000)
@@ -740,10 +745,7 @@ async function pgLatencies(
 async function pgServing(url: string, dir: string): Promise<Record<string, unknown>> {
   const archive = await loadArchive(dir);
   const rand = random(5);
-  const SEGMENT = `query($id: ID!) { segment(id: $id) { id title start { smpte seconds } speakers { id name }
-    turns { id number text start { smpte seconds } end { seconds } speaker { id name } } } }`;
-  const ENTITIES = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Turn { id text start { seconds } speaker { name } } } }`;
-  const segments = archive.segments.filter((s) => s.turns.length >= 18 && s.turns.length <= 22);
+  const segments = servingSegments(archive);
   const loads: Load[] = [
     {
       title: 'segment with ~20 turns, 300 different ids',

@@ -46,6 +46,8 @@ export type FollowerState =
   | { readonly status: 'ok'; readonly backend: PgBackend }
   | { readonly status: 'unavailable'; readonly reason: string; readonly backend: PgBackend | null };
 
+const NOT_SYNCED = 'the archive database holds no archive yet: run `npm run sync -- DIR`';
+
 const quiet: FollowerLogger = { info() {}, warn() {}, error() {} };
 
 /**
@@ -150,13 +152,13 @@ export class PgFollower {
            FROM transcripts.archive`,
       );
       const row = rows[0] as (Record<keyof ArchiveStats, number> & { version: string }) | undefined;
-      if (!row) return this.notYet('the archive database holds no archive yet: run `npm run sync -- DIR`');
+      if (!row) return this.notYet(NOT_SYNCED);
       this.serve({ version: row.version, stats: statsOf(row) });
     } catch (error) {
       // 42P01/3F000: no archive tables yet (nothing synced); anything else is the database failing.
       const code = (error as { code?: string }).code;
       if (code === '42P01' || code === '3F000') {
-        return this.notYet('the archive database holds no archive yet: run `npm run sync -- DIR`');
+        return this.notYet(NOT_SYNCED);
       }
       this.lost(error);
     }

@@ -304,26 +304,10 @@ class PgRequest implements Source {
   private records: RecordCache | null;
   readonly key: object;
 
-  private readonly series = this.loader<PgSeries>('series', (ids) =>
-    this.rows(`SELECT ${SERIES} FROM transcripts.series WHERE id = ANY($1::text[])`, [ids]).then((rows) =>
-      rows.map(series),
-    ),
-  );
-  private readonly episode = this.loader<PgEpisode>('episode', (ids) =>
-    this.rows(`SELECT ${EPISODE} FROM transcripts.episodes WHERE id = ANY($1::text[])`, [ids]).then((rows) =>
-      rows.map(episode),
-    ),
-  );
-  private readonly segment = this.loader<PgSegment>('segment', (ids) =>
-    this.rows(`SELECT ${SEGMENT} FROM transcripts.segments WHERE id = ANY($1::text[])`, [ids]).then((rows) =>
-      rows.map(segment),
-    ),
-  );
-  private readonly speaker = this.loader<PgSpeaker>('speaker', (ids) =>
-    this.rows(`SELECT ${SPEAKER} FROM transcripts.speakers WHERE id = ANY($1::text[])`, [ids]).then((rows) =>
-      rows.map(speaker),
-    ),
-  );
+  private readonly series = this.byId<PgSeries>('series', `SELECT ${SERIES} FROM transcripts.series`, series);
+  private readonly episode = this.byId<PgEpisode>('episode', `SELECT ${EPISODE} FROM transcripts.episodes`, episode);
+  private readonly segment = this.byId<PgSegment>('segment', `SELECT ${SEGMENT} FROM transcripts.segments`, segment);
+  private readonly speaker = this.byId<PgSpeaker>('speaker', `SELECT ${SPEAKER} FROM transcripts.speakers`, speaker);
   private readonly turn = this.loader('turn', async (ids): Promise<PgTurn[]> => {
     const keys = ids.map(parseTurnId).filter((k) => k !== null);
     if (keys.length === 0) return [];
@@ -528,20 +512,20 @@ class PgRequest implements Source {
   speakerTurnCount = (s: SpeakerFields) => pg(s).turnCount;
 
   transcript = async (of: EpisodeFields | SegmentFields): Promise<readonly TranscriptLine[]> => {
-    const rows =
+    // A segment's turns by number; an episode's by chunk, then number (both an index's order).
+    const [where, params] =
       of.__typename === 'Segment'
-        ? await this.rows(
-            `SELECT s.name, t.start_smpte, t.start_seconds, t.end_smpte, t.end_seconds, t.text
-               FROM transcripts.turns t JOIN transcripts.speakers s ON s.id = t.speaker_id
-              WHERE t.segment_id = $1 ORDER BY t.number`,
-            [of.id],
-          )
-        : await this.rows(
-            `SELECT s.name, t.start_smpte, t.start_seconds, t.end_smpte, t.end_seconds, t.text
-               FROM transcripts.turns t JOIN transcripts.speakers s ON s.id = t.speaker_id
-              WHERE t.series_ord = $1 AND t.episode_number = $2 ORDER BY t.chunk, t.number`,
+        ? ['t.segment_id = $1 ORDER BY t.number', [of.id]]
+        : [
+            't.series_ord = $1 AND t.episode_number = $2 ORDER BY t.chunk, t.number',
             [pg(of as EpisodeFields).seriesOrd, of.number],
-          );
+          ];
+    const rows = await this.rows(
+      `SELECT s.name, t.start_smpte, t.start_seconds, t.end_smpte, t.end_seconds, t.text
+         FROM transcripts.turns t JOIN transcripts.speakers s ON s.id = t.speaker_id
+        WHERE ${where}`,
+      params,
+    );
     return rows.map((r) => ({
       speaker: r.name,
       start: timecode(r.start_smpte, r.start_seconds),
@@ -718,6 +702,17 @@ class PgRequest implements Source {
   }
 
   /** A per-request DataLoader over a query by ids (rows in any order, matched back by id). */
+  /** A per-request DataLoader of the rows of `select` (a table's columns) whose `id` is asked for. */
+  private byId<T extends { readonly id: string }>(
+    kind: string,
+    select: string,
+    map: (row: Row) => T,
+  ): DataLoader<string, T | null> {
+    return this.loader<T>(kind, async (ids) =>
+      (await this.rows(`${select} WHERE id = ANY($1::text[])`, [ids])).map(map),
+    );
+  }
+
   /**
    * A per-request DataLoader over a query by ids (rows in any order, matched back by id), in front of the version's
    * record cache.

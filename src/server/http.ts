@@ -180,8 +180,9 @@ export function createRequestHandler(options: HttpOptions): http.RequestListener
     const download = /^\/(transcripts|chapters)\/([^/]+)\.([a-z]+)$/.exec(route);
     if (download) {
       const shared = secret === null;
-      if (notServing() === 'unavailable' && !options.backend()) return sendUnavailable(res);
-      return sendDownload(req, res, options.backend(), download[1]!, download[2]!, download[3]!, { shared });
+      const backend = options.backend();
+      if (!backend && notServing() === 'unavailable') return sendUnavailable(res);
+      return sendDownload(req, res, backend, download[1]!, download[2]!, download[3]!, { shared });
     }
     if (route === '/') {
       res.writeHead(302, { location: '/graphql' }).end();
