@@ -89,7 +89,11 @@ export class PgFollower {
     this.logger = options.logger ?? quiet;
     this.shared = {
       pool: this.pool,
-      onConnectionError: (error) => this.lost(error),
+      // A request that finds the database gone: the first one turns the state, later ones leave the retries to it
+      // (one log line and one backoff step per check, not per failing request).
+      onConnectionError: (error) => {
+        if (this.current.status === 'ok') this.lost(error);
+      },
       ...(options.searchPath ? { searchPath: options.searchPath } : {}),
       recordBytes: options.recordBytes ?? 0,
       recordStats: this.recordStats,
